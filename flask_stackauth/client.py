@@ -1,0 +1,135 @@
+"""HTTP to Stack Auth: one ``requests`` connection pool per app, the headers each access type needs,
+a timeout on every call, and Stack's known errors turned into typed exceptions."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from . import __version__
+from .config import StackAuthSettings
+from .errors import KnownError, StackAuthConfigError, StackAuthHTTPError, StackAuthUnavailable
+
+log = logging.getLogger("flask_stackauth")
+
+AccessType = Literal["client", "server"]
+#: Matches Stack's ``x-stack-client-version`` pattern ``^\w+ @[\w/]+@[\d.]+$``.
+CLIENT_VERSION = f"python @flask_stackauth@{__version__}"
+
+
+def raise_for_stack_response(response: requests.Response) -> None:
+    """Raise the typed error for a non-2xx Stack Auth answer; return quietly on success.
+
+    Known errors become :class:`KnownError` subclasses; 5xx answers become :class:`StackAuthUnavailable`;
+    any other error (plain text, OAuth JSON) becomes :class:`StackAuthHTTPError` with Stack's text.
+    """
+    known = response.headers.get("x-stack-known-error")
+    if known:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+        raise KnownError.from_response(known, str(body.get("error") or known), body.get("details"),
+                                       response.status_code)
+    if response.status_code >= 500:
+        raise StackAuthUnavailable(f"Stack Auth answered HTTP {response.status_code}.")
+    if response.status_code >= 400:
+        text = response.text[:500]
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and "error" in body:
+            text = str(body.get("error_description") or body["error"])[:500]
+        raise StackAuthHTTPError(f"Stack Auth answered HTTP {response.status_code}: {text}",
+                                 status=response.status_code, body=response.text[:2000])
+
+
+def json_body(response: requests.Response) -> Any:
+    """The JSON body of a successful answer, or :class:`StackAuthUnavailable` when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        raise StackAuthUnavailable(
+            f"Stack Auth answered HTTP {response.status_code} with a body that is not JSON.") from None
+
+
+class StackAuthClient:
+    """Calls Stack Auth's REST API for one app.
+
+    One instance per app, so one connection pool per app; it is safe to share between threads
+    because it keeps no per-user state: tokens are passed to each call.
+    """
+
+    def __init__(self, settings: StackAuthSettings) -> None:
+        self.settings = settings
+        self.adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32)
+        self.session = requests.Session()
+        self.session.mount("http://", self.adapter)
+        self.session.mount("https://", self.adapter)
+        self.session.headers["User-Agent"] = f"flask-stackauth/{__version__}"
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.session.close()
+
+    def headers(self, access_type: AccessType = "client", *, access_token: str | None = None,
+                refresh_token: str | None = None) -> dict[str, str]:
+        """The ``x-stack-*`` headers for one call of the given access type."""
+        s = self.settings
+        headers = {
+            "x-stack-access-type": access_type,
+            "x-stack-project-id": s.project_id,
+            "x-stack-client-version": CLIENT_VERSION,
+        }
+        if s.publishable_client_key:
+            headers["x-stack-publishable-client-key"] = s.publishable_client_key
+        if access_type == "server":
+            if not s.secret_server_key:
+                raise StackAuthConfigError(
+                    "STACK_SECRET_SERVER_KEY is not set; the server API needs the project's secret server key.")
+            headers["x-stack-secret-server-key"] = s.secret_server_key
+        if access_token:
+            headers["x-stack-access-token"] = access_token
+        if refresh_token:
+            headers["x-stack-refresh-token"] = refresh_token
+        return headers
+
+    def send(self, method: str, path: str, *, headers: dict[str, str] | None = None,
+             timeout: float | None = None, **kwargs: Any) -> requests.Response:
+        """Send one request, turning network failures into :class:`StackAuthUnavailable`."""
+        url = self.settings.endpoint(path)
+        try:
+            return self.session.request(method, url, headers=headers,
+                                        timeout=timeout or self.settings.http_timeout, **kwargs)
+        except requests.Timeout:
+            raise StackAuthUnavailable(
+                f"Stack Auth did not answer {method} {path} within {self.settings.http_timeout:g} s.") from None
+        except requests.RequestException as exc:
+            # The exception text may contain the URL but never headers or bodies, so it is safe to show.
+            raise StackAuthUnavailable(
+                f"Could not reach Stack Auth at {self.settings.api_url}: {type(exc).__name__}.") from None
+
+    def request(self, method: str, path: str, *, access_type: AccessType = "client",
+                access_token: str | None = None, refresh_token: str | None = None,
+                params: dict[str, Any] | None = None, json: Any = None) -> Any:
+        """Call an ``/api/v1`` endpoint and return its JSON body.
+
+        POST, PATCH and PUT always send a JSON body (``{}`` when empty), as Stack's SDK spec asks.
+
+        :raises KnownError: Stack's known error, as its subclass.
+        :raises StackAuthUnavailable: timeout, connection error, 5xx, or a body that is not JSON.
+        :raises StackAuthHTTPError: any other error answer.
+        """
+        if json is None and method.upper() in ("POST", "PATCH", "PUT"):
+            json = {}
+        headers = self.headers(access_type, access_token=access_token, refresh_token=refresh_token)
+        response = self.send(method, path, headers=headers, params=params, json=json)
+        log.debug("Stack Auth %s %s -> %s", method, path, response.status_code)
+        raise_for_stack_response(response)
+        return json_body(response)

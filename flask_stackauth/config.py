@@ -1,0 +1,142 @@
+"""Typed settings, resolved once per app at ``init_app``: ``app.config``, then the environment, then defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from .errors import StackAuthConfigError
+
+#: The ``client_secret`` Stack Auth accepts from public clients when a project does not require a key.
+PUBLIC_CLIENT_SECRET = "__stack_public_client__"
+#: The issuer of access tokens on Stack Auth servers released before mid-2025 (one constant for all projects).
+LEGACY_ISSUER = "https://access-token.jwt-signature.stack-auth.com"
+DEFAULT_API_URL = "https://api.stack-auth.com"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class StackAuthSettings:
+    """The extension's settings for one app. Every field has a ``STACK_*`` key of the same name."""
+
+    project_id: str
+    publishable_client_key: str | None = None
+    secret_server_key: str | None = None
+    api_url: str = DEFAULT_API_URL
+    url_prefix: str = "/auth"
+    redirect_uri: str | None = None
+    after_sign_in_url: str = "/"
+    after_sign_out_url: str = "/"
+    refresh_leeway: int = 20
+    http_timeout: float = 10.0
+    #: Extra accepted ``iss`` values, on top of the ones Stack Auth servers use.
+    jwt_issuers: tuple[str, ...] = ()
+    #: Seconds a JWKS is cached when the server sends no ``max-age``.
+    jwks_cache_ttl: int = 3600
+    #: Minimum seconds between two JWKS fetches caused by unknown ``kid`` values.
+    jwks_refetch_cooldown: float = 10.0
+    #: Seconds a permission answer is cached per user.
+    permission_cache_ttl: float = 5.0
+    #: Leeway, in seconds, for ``exp``/``iat``/``nbf`` checks.
+    clock_leeway: int = 5
+
+    def __repr__(self) -> str:
+        # Never show keys in a repr that may end up in a log line or a traceback.
+        return (f"StackAuthSettings(project_id={self.project_id!r}, api_url={self.api_url!r}, "
+                f"publishable_client_key={'<set>' if self.publishable_client_key else None}, "
+                f"secret_server_key={'<set>' if self.secret_server_key else None})")
+
+    @property
+    def client_secret(self) -> str:
+        """What to send as OAuth ``client_secret``: the publishable key, else the public-client sentinel."""
+        return self.publishable_client_key or PUBLIC_CLIENT_SECRET
+
+    def endpoint(self, path: str) -> str:
+        """The absolute URL of an API path such as ``/api/v1/users/me``."""
+        return self.api_url + path
+
+    def issuers(self, *, anonymous: bool = False, restricted: bool = False) -> frozenset[str]:
+        """The ``iss`` values accepted for this project's access tokens."""
+        base = f"{self.api_url}/api/v1"
+        pid = self.project_id
+        accepted = {f"{base}/projects/{pid}", LEGACY_ISSUER, *self.jwt_issuers}
+        if restricted or anonymous:
+            accepted.add(f"{base}/projects-restricted-users/{pid}")
+        if anonymous:
+            accepted.add(f"{base}/projects-anonymous-users/{pid}")
+        return frozenset(accepted)
+
+
+def _lookup(config: Mapping[str, Any], key: str) -> Any:
+    value = config.get(key)
+    if value is None or value == "":
+        value = os.environ.get(key)
+    return None if value == "" else value
+
+
+def _get(config: Mapping[str, Any], key: str, default: Any) -> Any:
+    value = _lookup(config, key)
+    return default if value is None else value
+
+
+def _number(key: str, value: Any, cast: Callable[[Any], T], minimum: float) -> T:
+    try:
+        number = cast(value)
+    except (TypeError, ValueError):
+        raise StackAuthConfigError(f"{key} must be a number, got {value!r}.") from None
+    if number < minimum:  # type: ignore[operator]
+        raise StackAuthConfigError(f"{key} must be at least {minimum}, got {value!r}.")
+    return number
+
+
+def _url(key: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise StackAuthConfigError(
+            f"{key} must be an absolute http(s) URL such as https://api.stack-auth.com, got {value!r}.")
+    return value.rstrip("/")
+
+
+def load_settings(config: Mapping[str, Any]) -> StackAuthSettings:
+    """Resolve and validate the ``STACK_*`` settings from an app's config and the environment.
+
+    :raises StackAuthConfigError: with a message naming the setting when one is missing or malformed.
+    """
+    project_id = _lookup(config, "STACK_PROJECT_ID")
+    if not project_id or not isinstance(project_id, str) or not project_id.strip():
+        raise StackAuthConfigError(
+            "STACK_PROJECT_ID is not set. Set it in app.config or the environment; find it in the Stack Auth "
+            "dashboard under Project Settings (for the bundled emulator it is 'internal').")
+    api_url = _url("STACK_API_URL", str(_lookup(config, "STACK_API_URL") or DEFAULT_API_URL))
+    prefix = str(_lookup(config, "STACK_URL_PREFIX") or "/auth")
+    if not prefix.startswith("/") or (prefix.endswith("/") and prefix != "/"):
+        raise StackAuthConfigError(f"STACK_URL_PREFIX must start with '/' and not end with it, got {prefix!r}.")
+    redirect_uri = _lookup(config, "STACK_REDIRECT_URI")
+    if redirect_uri is not None:
+        redirect_uri = _url("STACK_REDIRECT_URI", str(redirect_uri))
+    issuers = _lookup(config, "STACK_JWT_ISSUERS") or ()
+    if isinstance(issuers, str):
+        issuers = tuple(i.strip() for i in issuers.split(",") if i.strip())
+    return StackAuthSettings(
+        project_id=project_id.strip(),
+        publishable_client_key=_lookup(config, "STACK_PUBLISHABLE_CLIENT_KEY"),
+        secret_server_key=_lookup(config, "STACK_SECRET_SERVER_KEY"),
+        api_url=api_url,
+        url_prefix="" if prefix == "/" else prefix,
+        redirect_uri=redirect_uri,
+        after_sign_in_url=str(_lookup(config, "STACK_AFTER_SIGN_IN_URL") or "/"),
+        after_sign_out_url=str(_lookup(config, "STACK_AFTER_SIGN_OUT_URL") or "/"),
+        refresh_leeway=_number("STACK_REFRESH_LEEWAY", _get(config, "STACK_REFRESH_LEEWAY", 20), int, 0),
+        http_timeout=_number("STACK_HTTP_TIMEOUT", _get(config, "STACK_HTTP_TIMEOUT", 10), float, 0.001),
+        jwt_issuers=tuple(str(i).rstrip("/") for i in issuers),
+        jwks_cache_ttl=_number("STACK_JWKS_CACHE_TTL", _get(config, "STACK_JWKS_CACHE_TTL", 3600), int, 0),
+        jwks_refetch_cooldown=_number("STACK_JWKS_REFETCH_COOLDOWN",
+                                      _get(config, "STACK_JWKS_REFETCH_COOLDOWN", 10), float, 0),
+        permission_cache_ttl=_number("STACK_PERMISSION_CACHE_TTL",
+                                     _get(config, "STACK_PERMISSION_CACHE_TTL", 5), float, 0),
+        clock_leeway=_number("STACK_CLOCK_LEEWAY", _get(config, "STACK_CLOCK_LEEWAY", 5), int, 0),
+    )

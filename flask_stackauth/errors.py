@@ -1,0 +1,389 @@
+"""Exceptions raised by flask-stackauth, and the one place that turns them into HTTP answers.
+
+Every error a view can meet is a :class:`StackAuthError`. Stack Auth's known errors
+(``x-stack-known-error`` header, body ``{code, error, details}``) become :class:`KnownError`
+subclasses chosen by their code, so callers can ``except RefreshTokenError`` or
+``except UserNotFound`` instead of comparing strings.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any, ClassVar
+
+from flask import current_app, jsonify, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+
+class StackAuthError(Exception):
+    """Base class of every error raised by flask-stackauth.
+
+    :attr:`http_status` is the status the app answers with when the error reaches a view
+    unhandled; :attr:`code` is the machine-readable code put in JSON answers.
+    """
+
+    http_status: ClassVar[int] = 500
+    default_code: ClassVar[str] = "STACK_AUTH_ERROR"
+
+    def __init__(self, message: str = "", *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class StackAuthConfigError(StackAuthError):
+    """The extension is misconfigured (missing project id, malformed URL, missing key, ...)."""
+
+    default_code = "STACK_AUTH_CONFIG_ERROR"
+
+
+class StackAuthUnavailable(StackAuthError):
+    """Stack Auth could not be reached or answered garbage (timeout, connection error, 5xx, non-JSON)."""
+
+    http_status = 503
+    default_code = "STACK_AUTH_UNAVAILABLE"
+
+
+class NotSupportedByServer(StackAuthError):
+    """The Stack Auth server does not have this endpoint (older servers lack some)."""
+
+    http_status = 501
+    default_code = "NOT_SUPPORTED_BY_SERVER"
+
+
+class StackAuthHTTPError(StackAuthError):
+    """Stack Auth answered an error that is not a known error (plain text, OAuth JSON)."""
+
+    http_status = 502
+    default_code = "STACK_AUTH_HTTP_ERROR"
+
+    def __init__(self, message: str, *, status: int, body: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
+
+class AuthenticationRequired(StackAuthError):
+    """The view needs a signed-in user and the request has none."""
+
+    http_status = 401
+    default_code = "USER_AUTHENTICATION_REQUIRED"
+
+    def __init__(self, message: str = "You must be signed in to do this.", *,
+                 code: str | None = None, bearer_error: str | None = None) -> None:
+        super().__init__(message, code=code)
+        #: RFC 6750 ``error`` value for ``WWW-Authenticate`` (``invalid_token``), if any.
+        self.bearer_error = bearer_error
+
+
+class PermissionRequired(StackAuthError):
+    """The signed-in user lacks a permission the view needs."""
+
+    http_status = 403
+    default_code = "PROJECT_PERMISSION_REQUIRED"
+
+    def __init__(self, message: str, *, code: str | None = None, permission_id: str = "",
+                 team_id: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.permission_id = permission_id
+        self.team_id = team_id
+
+
+class SignInError(StackAuthError):
+    """A sign-in could not be completed (bad state, Stack Auth's error redirect, rejected code)."""
+
+    http_status = 400
+    default_code = "SIGN_IN_FAILED"
+
+    def __init__(self, message: str, *, code: str | None = None, hints: list[str] | None = None,
+                 status: int | None = None) -> None:
+        super().__init__(message, code=code)
+        self.hints = hints or []
+        self.status = status or self.http_status
+
+
+_REGISTRY: dict[str, type[KnownError]] = {}
+
+
+class KnownError(StackAuthError):
+    """A known error answered by Stack Auth.
+
+    :param code: Stack's error code, e.g. ``REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED``.
+    :param message: Stack's human-readable message (the body's ``error`` key).
+    :param details: Stack's ``details`` object, if any.
+    :param status: the HTTP status Stack Auth answered with.
+    """
+
+    http_status = 502
+    codes: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for code in cls.__dict__.get("codes", ()):
+            _REGISTRY[code] = cls
+
+    def __init__(self, code: str, message: str = "", details: Any = None, status: int = 400) -> None:
+        super().__init__(message or code, code=code)
+        self.details = details
+        self.status = status
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.code!r}, status={self.status})"
+
+    @staticmethod
+    def from_response(code: str, message: str, details: Any, status: int) -> KnownError:
+        """Build the subclass registered for ``code`` (plain :class:`KnownError` otherwise)."""
+        return _REGISTRY.get(code, KnownError)(code, message, details, status)
+
+
+# --- token families -------------------------------------------------------------------------------------
+
+class RefreshTokenError(KnownError):
+    """The refresh token is unknown, expired or revoked: the user is signed out."""
+
+    http_status = 401
+    codes: ClassVar[tuple[str, ...]] = (
+        "REFRESH_TOKEN_ERROR", "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED", "PROVIDER_REJECTED")
+
+
+class RefreshTokenNotFoundOrExpired(RefreshTokenError):
+    """Stack's ``REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED``."""
+
+    codes: ClassVar[tuple[str, ...]] = ("REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED",)
+
+
+class InvalidAccessToken(KnownError):
+    """The access token was rejected (Stack's ``INVALID_ACCESS_TOKEN`` family)."""
+
+    http_status = 401
+    codes: ClassVar[tuple[str, ...]] = ("INVALID_ACCESS_TOKEN",)
+
+
+class AccessTokenExpired(InvalidAccessToken):
+    """Stack's ``ACCESS_TOKEN_EXPIRED``."""
+
+    codes: ClassVar[tuple[str, ...]] = ("ACCESS_TOKEN_EXPIRED",)
+
+
+class UnparsableAccessToken(InvalidAccessToken):
+    """Stack's ``UNPARSABLE_ACCESS_TOKEN``: not a token this project's keys signed."""
+
+    codes: ClassVar[tuple[str, ...]] = ("UNPARSABLE_ACCESS_TOKEN",)
+
+
+class InvalidProjectForAccessToken(InvalidAccessToken):
+    """Stack's ``INVALID_PROJECT_FOR_ACCESS_TOKEN``: a token of another project."""
+
+    codes: ClassVar[tuple[str, ...]] = ("INVALID_PROJECT_FOR_ACCESS_TOKEN",)
+
+
+class AnonymousAuthenticationNotAllowed(InvalidAccessToken):
+    """An anonymous user's token where the view does not allow anonymous users."""
+
+    codes: ClassVar[tuple[str, ...]] = ("ANONYMOUS_AUTHENTICATION_NOT_ALLOWED",)
+
+
+class RestrictedUserNotAllowed(InvalidAccessToken):
+    """A restricted user's token where the view does not allow restricted users."""
+
+    http_status = 403
+    codes: ClassVar[tuple[str, ...]] = ("RESTRICTED_USER_NOT_ALLOWED",)
+
+
+# --- OAuth and sign-in ----------------------------------------------------------------------------------
+
+class InvalidAuthorizationCode(KnownError):
+    """The authorization code is bad, used, expired, or its PKCE verifier does not match."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("INVALID_AUTHORIZATION_CODE",)
+
+
+class RedirectUrlNotWhitelisted(KnownError):
+    """The callback URL's domain is not in the project's trusted domains."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("REDIRECT_URL_NOT_WHITELISTED",)
+
+
+class InvalidOAuthClientIdOrSecret(KnownError):
+    """The project id or publishable key sent as OAuth client credentials is wrong."""
+
+    codes: ClassVar[tuple[str, ...]] = ("INVALID_OAUTH_CLIENT_ID_OR_SECRET",)
+
+
+class OAuthProviderError(KnownError):
+    """Errors of the OAuth provider step (not enabled, access denied, unavailable)."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED", "OAUTH_PROVIDER_ACCESS_DENIED",
+             "OAUTH_PROVIDER_TEMPORARILY_UNAVAILABLE", "INVALID_OAUTH_PROVIDER_ACCESS_TOKEN")
+
+
+class OAuthProviderNotFoundOrNotEnabled(OAuthProviderError):
+    """The provider is not enabled for this project."""
+
+    codes: ClassVar[tuple[str, ...]] = ("OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED",)
+
+
+class OAuthProviderAccessDenied(OAuthProviderError):
+    """The user cancelled at the provider."""
+
+    codes: ClassVar[tuple[str, ...]] = ("OAUTH_PROVIDER_ACCESS_DENIED",)
+
+
+class MultiFactorAuthenticationRequired(KnownError):
+    """Sign-in needs a TOTP code; ``details['attempt_code']`` continues it."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("MULTI_FACTOR_AUTHENTICATION_REQUIRED",)
+
+
+# --- project credentials (a server misconfiguration, never the end user's fault) ---------------------------
+
+class ProjectAuthenticationError(KnownError):
+    """Stack Auth refused this app's own credentials (project id or keys)."""
+
+    http_status = 502
+    codes: ClassVar[tuple[str, ...]] = (
+             "INVALID_PUBLISHABLE_CLIENT_KEY", "INVALID_SECRET_SERVER_KEY", "CURRENT_PROJECT_NOT_FOUND",
+             "PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT", "CLIENT_AUTHENTICATION_REQUIRED",
+             "SERVER_AUTHENTICATION_REQUIRED", "INSUFFICIENT_ACCESS_TYPE", "ACCESS_TYPE_WITHOUT_PROJECT_ID",
+             "PROJECT_KEY_WITHOUT_ACCESS_TYPE", "INVALID_SUPER_SECRET_ADMIN_KEY")
+
+
+# --- users, teams, permissions ------------------------------------------------------------------------------
+
+class UserNotFound(KnownError):
+    """Stack's ``USER_NOT_FOUND`` (and ``USER_ID_DOES_NOT_EXIST``)."""
+
+    http_status = 404
+    codes: ClassVar[tuple[str, ...]] = ("USER_NOT_FOUND", "USER_ID_DOES_NOT_EXIST")
+
+
+class CannotGetOwnUserWithoutUser(KnownError):
+    """``me`` was used without a signed-in user (or the user was deleted)."""
+
+    http_status = 401
+    codes: ClassVar[tuple[str, ...]] = ("CANNOT_GET_OWN_USER_WITHOUT_USER",)
+
+
+class TeamNotFound(KnownError):
+    """Stack's ``TEAM_NOT_FOUND``."""
+
+    http_status = 404
+    codes: ClassVar[tuple[str, ...]] = ("TEAM_NOT_FOUND",)
+
+
+class TeamMembershipNotFound(KnownError):
+    """Stack's ``TEAM_MEMBERSHIP_NOT_FOUND``."""
+
+    http_status = 404
+    codes: ClassVar[tuple[str, ...]] = ("TEAM_MEMBERSHIP_NOT_FOUND",)
+
+
+class PermissionNotFound(KnownError):
+    """Stack's ``PERMISSION_NOT_FOUND``, ``TEAM_PERMISSION_NOT_FOUND`` and ``WRONG_PERMISSION_SCOPE``."""
+
+    http_status = 404
+    codes: ClassVar[tuple[str, ...]] = ("PERMISSION_NOT_FOUND", "TEAM_PERMISSION_NOT_FOUND", "WRONG_PERMISSION_SCOPE")
+
+
+class UserEmailAlreadyExists(KnownError):
+    """Stack's ``USER_EMAIL_ALREADY_EXISTS``."""
+
+    http_status = 409
+    codes: ClassVar[tuple[str, ...]] = ("USER_EMAIL_ALREADY_EXISTS",)
+
+
+class SchemaError(KnownError):
+    """Stack rejected the request's shape (``SCHEMA_ERROR``, ``BODY_PARSING_ERROR``)."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("SCHEMA_ERROR", "BODY_PARSING_ERROR")
+
+
+# --- the one place that turns errors into HTTP answers -----------------------------------------------------
+
+def wants_json() -> bool:
+    """Whether the current request is an API request that should get JSON rather than HTML.
+
+    True when it carries an ``Authorization`` or ``x-stack-access-token`` header (even an empty one),
+    when ``Accept`` prefers JSON to HTML, or when it says ``X-Requested-With: XMLHttpRequest``.
+    """
+    headers = request.headers
+    if "Authorization" in headers or "X-Stack-Access-Token" in headers:
+        return True
+    if headers.get("X-Requested-With", "").lower() == "xmlhttprequest":
+        return True
+    accept = request.accept_mimetypes
+    if not accept or not accept.provided:
+        return False
+    return accept.quality("application/json") > accept.quality("text/html")
+
+
+def status_for(exc: StackAuthError) -> int:
+    """The HTTP status the app answers with for ``exc``."""
+    if isinstance(exc, SignInError):
+        return exc.status
+    return exc.http_status
+
+
+def public_message(exc: StackAuthError) -> str:
+    """A message safe to show to the user: never a token, key or verifier."""
+    if isinstance(exc, ProjectAuthenticationError):
+        return ("Stack Auth refused this app's project credentials. "
+                "Check STACK_PROJECT_ID and the keys in the app's configuration.")
+    if isinstance(exc, StackAuthUnavailable):
+        return "Stack Auth is unavailable right now. Please try again in a moment."
+    if isinstance(exc, StackAuthConfigError):
+        return "The sign-in service is not configured correctly."
+    return exc.message or exc.code
+
+
+def error_response(exc: StackAuthError) -> Response:
+    """Turn ``exc`` into the app's answer: JSON for API requests, an HTML page otherwise."""
+    status = status_for(exc)
+    message = public_message(exc)
+    json_wanted = wants_json()
+    if isinstance(exc, AuthenticationRequired) and not json_wanted and request.method in ("GET", "HEAD"):
+        target = request.path + (f"?{request.query_string.decode('latin-1')}" if request.query_string else "")
+        return redirect(url_for("stackauth.login", next=target))
+    if json_wanted:
+        body: dict[str, Any] = {"code": exc.code, "error": message}
+        if isinstance(exc, PermissionRequired):
+            body["details"] = {"permission_id": exc.permission_id, "team_id": exc.team_id}
+        response: Response = jsonify(body)
+    else:
+        hints = exc.hints if isinstance(exc, SignInError) and current_app.debug else []
+        try:
+            page = render_template("stackauth/error.html", status=status, code=exc.code,
+                                   message=message, hints=hints)
+        except Exception:  # pragma: no cover - a broken override template must not hide the error
+            page = f"<h1>{status}</h1><p>{html.escape(message)}</p>"
+        response = Response(page, mimetype="text/html")
+    response.status_code = status
+    if status == 401:
+        if isinstance(exc, AuthenticationRequired) and exc.bearer_error:
+            description = message.replace("\\", "").replace('"', "'")
+            response.headers["WWW-Authenticate"] = (
+                f'Bearer error="{exc.bearer_error}", error_description="{description}"')
+        else:
+            response.headers["WWW-Authenticate"] = "Bearer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def handle_stackauth_error(exc: StackAuthError) -> Response | HTTPException:
+    """Flask error handler registered by :class:`~flask_stackauth.StackAuth` for every app."""
+    if isinstance(exc, StackAuthConfigError) or (status_for(exc) >= 500 and not isinstance(
+            exc, (StackAuthUnavailable, ProjectAuthenticationError, NotSupportedByServer, KnownError,
+                  StackAuthHTTPError))):
+        current_app.logger.error("flask-stackauth: %s: %s", type(exc).__name__, exc)
+    elif status_for(exc) >= 500:
+        current_app.logger.warning("flask-stackauth: %s (%s): %s", type(exc).__name__, exc.code, exc)
+    return error_response(exc)

@@ -1,0 +1,121 @@
+"""The :class:`StackAuth` extension: settings, per-app state in ``app.extensions``, the blueprint."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from flask import Flask, current_app
+
+from .client import StackAuthClient
+from .config import StackAuthSettings, load_settings
+from .errors import StackAuthConfigError, StackAuthError, handle_stackauth_error
+from .oauth import StackOAuth
+from .tokens import RefreshCoordinator
+from .user import ProfileCache
+from .verify import TokenVerifier
+
+EXTENSION_KEY = "stackauth"
+#: How long the project's public configuration (enabled providers, ...) is cached.
+PROJECT_CACHE_TTL = 60.0
+
+
+class StackAuthState:
+    """Everything the extension keeps for one app: settings, HTTP client, verifier and caches."""
+
+    def __init__(self, settings: StackAuthSettings) -> None:
+        self.settings = settings
+        self.client = StackAuthClient(settings)
+        self.oauth = StackOAuth(settings, self.client)
+        self.verifier = TokenVerifier(settings, self.client)
+        self.refresher = RefreshCoordinator()
+        self.profiles = ProfileCache()
+        self._project: tuple[float, dict[str, Any]] | None = None
+        self._project_lock = threading.Lock()
+
+    def project(self) -> dict[str, Any]:
+        """``GET /api/v1/projects/current`` (client access), cached for a minute."""
+        cached = self._project
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        with self._project_lock:
+            cached = self._project
+            if cached is not None and cached[0] > time.monotonic():
+                return cached[1]
+            project = self.client.request("GET", "/api/v1/projects/current")
+            if not isinstance(project, dict):
+                project = {}
+            self._project = (time.monotonic() + PROJECT_CACHE_TTL, project)
+            return project
+
+    def enabled_providers(self) -> list[str]:
+        """Ids of the OAuth providers the project has enabled."""
+        config = self.project().get("config") or {}
+        providers = config.get("enabled_oauth_providers") or []
+        return [p["id"] for p in providers if isinstance(p, dict) and isinstance(p.get("id"), str)]
+
+
+def get_state(app: Flask | None = None) -> StackAuthState:
+    """The extension state of ``app`` (default: the current app)."""
+    app = app or current_app
+    try:
+        return app.extensions[EXTENSION_KEY]  # type: ignore[no-any-return]
+    except KeyError:
+        raise StackAuthConfigError(
+            "flask-stackauth is not initialised on this app: call StackAuth(app) or stack.init_app(app).") from None
+
+
+def _check_cookie_settings(app: Flask) -> None:
+    # OAuth's callback is a cross-site top-level navigation: Lax cookies come along, Strict ones do not.
+    if not app.config.get("SESSION_COOKIE_SAMESITE"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    samesite = str(app.config["SESSION_COOKIE_SAMESITE"]).capitalize()
+    if samesite not in ("Lax",):
+        raise StackAuthConfigError(
+            f"SESSION_COOKIE_SAMESITE={samesite!r} is not supported: 'None' lets other sites send the session "
+            "cookie and 'Strict' drops it on the OAuth callback. Use 'Lax' (the default flask-stackauth sets).")
+    if app.config.get("SESSION_COOKIE_HTTPONLY") is False:
+        raise StackAuthConfigError(
+            "SESSION_COOKIE_HTTPONLY is False; the session holds Stack Auth tokens, so it must stay HttpOnly.")
+
+
+class StackAuth:
+    """Flask extension that signs users in through Stack Auth.
+
+    ``StackAuth(app)`` or ``stack = StackAuth(); stack.init_app(app)``. One instance may serve several
+    apps: all per-app state lives in ``app.extensions["stackauth"]``.
+    """
+
+    def __init__(self, app: Flask | None = None) -> None:
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Resolve and validate settings, register the blueprint and the error handler.
+
+        :raises StackAuthConfigError: a missing ``STACK_PROJECT_ID`` or ``SECRET_KEY``, a malformed URL, ...
+        """
+        if not app.config.get("SECRET_KEY"):
+            raise StackAuthConfigError(
+                "SECRET_KEY is not set: flask-stackauth keeps tokens in the signed Flask session, which needs "
+                "app.config['SECRET_KEY'] (a long random string, kept secret).")
+        settings = load_settings(app.config)
+        _check_cookie_settings(app)
+        app.extensions[EXTENSION_KEY] = StackAuthState(settings)
+
+        from .views import blueprint
+
+        app.register_blueprint(blueprint, url_prefix=settings.url_prefix or None)
+        app.register_error_handler(StackAuthError, handle_stackauth_error)
+
+        @app.context_processor
+        def _inject() -> dict[str, Any]:
+            from .user import current_user
+
+            return {"current_user": current_user}
+
+    @staticmethod
+    def settings(app: Flask | None = None) -> StackAuthSettings:
+        """The settings of ``app`` (default: the current app)."""
+        return get_state(app).settings

@@ -1,0 +1,24 @@
+"""Blinker signals, sent with the app as sender, as Flask's own signals are.
+
+Connect with ``user_signed_in.connect(receiver, app)``; receivers get keyword arguments:
+
+- :data:`user_signed_in`: ``user`` (a :class:`~flask_stackauth.user.StackUser`), ``is_new_user``, ``method``.
+- :data:`user_signed_out`: ``user_id`` (or ``None``), ``revoked`` (whether Stack Auth confirmed).
+- :data:`token_refreshed`: ``user_id``.
+- :data:`refresh_failed`: ``user_id``, ``error`` (the exception).
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: Sent after a successful sign-in, once the tokens are in the session.
+user_signed_in = _signals.signal("stackauth-user-signed-in")
+#: Sent after sign-out cleared the tokens.
+user_signed_out = _signals.signal("stackauth-user-signed-out")
+#: Sent after an access token was refreshed and stored.
+token_refreshed = _signals.signal("stackauth-token-refreshed")
+#: Sent when a refresh token was rejected and the user was signed out.
+refresh_failed = _signals.signal("stackauth-refresh-failed")

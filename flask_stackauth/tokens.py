@@ -1,0 +1,194 @@
+"""The token pair in the Flask session, pending sign-ins, and single-flight refresh.
+
+The session holds only ``{access_token, refresh_token, expires_at}`` under one key, never the
+profile, so the cookie stays small. Pending OAuth sign-ins are kept one key per ``state`` (as
+Authlib does), with an expiry and a cap, so sign-ins in several tabs work and the cookie cannot grow
+without bound.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import StackAuthUnavailable
+
+TOKENS_KEY = "stackauth_tokens"
+STATE_PREFIX = "_stackauth_state_"
+#: Pending sign-ins expire after this many seconds (Stack's own OAuth flow lives 10 minutes).
+PENDING_TTL = 600
+#: At most this many pending sign-ins are kept; starting another drops the oldest.
+MAX_PENDING = 5
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """An access token, its refresh token, and the access token's ``exp`` (Unix seconds)."""
+
+    access_token: str
+    refresh_token: str
+    expires_at: int
+
+    def expires_in(self, now: float | None = None) -> float:
+        """Seconds left before the access token expires (negative once it has)."""
+        return self.expires_at - (time.time() if now is None else now)
+
+    def to_session(self) -> dict[str, Any]:
+        """The value stored in the session."""
+        return {"access_token": self.access_token, "refresh_token": self.refresh_token,
+                "expires_at": self.expires_at}
+
+    @classmethod
+    def from_session(cls, value: Any) -> TokenSet | None:
+        """Read a stored value back; anything malformed reads as "no tokens"."""
+        if not isinstance(value, dict):
+            return None
+        access, refresh, exp = value.get("access_token"), value.get("refresh_token"), value.get("expires_at")
+        if not (isinstance(access, str) and access and isinstance(refresh, str) and refresh):
+            return None
+        if not isinstance(exp, int) or isinstance(exp, bool):
+            return None
+        return cls(access, refresh, exp)
+
+    def __repr__(self) -> str:
+        return f"TokenSet(expires_at={self.expires_at})"
+
+
+def load_tokens(session: MutableMapping[str, Any]) -> TokenSet | None:
+    """The token pair in ``session``, or ``None``."""
+    return TokenSet.from_session(session.get(TOKENS_KEY))
+
+
+def save_tokens(session: MutableMapping[str, Any], tokens: TokenSet) -> None:
+    """Store ``tokens`` in ``session``."""
+    session[TOKENS_KEY] = tokens.to_session()
+
+
+def clear_tokens(session: MutableMapping[str, Any]) -> None:
+    """Remove the token pair from ``session``."""
+    session.pop(TOKENS_KEY, None)
+
+
+# -- pending sign-ins -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PendingSignIn:
+    """A sign-in started by this browser: its PKCE verifier, callback URL and where to go after."""
+
+    state: str
+    code_verifier: str
+    redirect_uri: str
+    next_url: str | None
+    expires_at: float
+
+
+def remember_pending(session: MutableMapping[str, Any], pending: PendingSignIn) -> None:
+    """Store a pending sign-in under its own key, dropping expired ones and the oldest past the cap."""
+    now = time.time()
+    entries = []
+    for key in [k for k in session if k.startswith(STATE_PREFIX)]:
+        value = session.get(key)
+        exp = value.get("x") if isinstance(value, dict) else None
+        if not isinstance(exp, (int, float)) or exp <= now:
+            session.pop(key, None)
+        else:
+            entries.append((exp, key))
+    entries.sort()
+    while len(entries) >= MAX_PENDING:
+        session.pop(entries.pop(0)[1], None)
+    session[STATE_PREFIX + pending.state] = {
+        "v": pending.code_verifier, "u": pending.redirect_uri, "n": pending.next_url, "x": pending.expires_at}
+
+
+def pop_pending(session: MutableMapping[str, Any], state: str) -> PendingSignIn | bool | None:
+    """Take the pending sign-in for ``state`` out of the session (a state is good for one callback).
+
+    :returns: the sign-in; ``False`` when it existed but expired; ``None`` when unknown.
+    """
+    if not state or len(state) > 200:
+        return None
+    value = session.pop(STATE_PREFIX + state, None)
+    if not isinstance(value, dict):
+        return None
+    verifier, uri, nxt, exp = value.get("v"), value.get("u"), value.get("n"), value.get("x")
+    if not (isinstance(verifier, str) and isinstance(uri, str) and isinstance(exp, (int, float))):
+        return None
+    if exp <= time.time():
+        return False
+    return PendingSignIn(state, verifier, uri, nxt if isinstance(nxt, str) else None, float(exp))
+
+
+# -- single-flight refresh --------------------------------------------------------------------------------
+
+class _Flight:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.result: TokenSet | None = None
+        self.error: BaseException | None = None
+
+
+def _fingerprint(refresh_token: str) -> str:
+    # Keyed by a digest so the registry never holds refresh tokens themselves.
+    return hashlib.sha256(refresh_token.encode()).hexdigest()
+
+
+class RefreshCoordinator:
+    """Makes concurrent refreshes of one refresh token in this process share a single call.
+
+    The first caller runs the refresh; others wait for its result. A result is also remembered until
+    it nears expiry, so requests that still carry the old cookie after the refresh finished reuse
+    the new access token instead of refreshing again.
+    """
+
+    def __init__(self, max_remembered: int = 10_000) -> None:
+        self._lock = threading.Lock()
+        self._flights: dict[str, _Flight] = {}
+        self._recent: OrderedDict[str, TokenSet] = OrderedDict()
+        self._max = max_remembered
+
+    def forget(self, refresh_token: str) -> None:
+        """Drop what is remembered for ``refresh_token`` (after sign-out or a failed refresh)."""
+        with self._lock:
+            self._recent.pop(_fingerprint(refresh_token), None)
+
+    def refresh(self, refresh_token: str, run: Callable[[], TokenSet], *, min_valid: float,
+                timeout: float) -> TokenSet:
+        """Return fresh tokens for ``refresh_token``, running ``run`` at most once at a time.
+
+        :param min_valid: a remembered result is reused only with more than this many seconds left.
+        :param timeout: how long a follower waits for the leader before giving up.
+        """
+        key = _fingerprint(refresh_token)
+        with self._lock:
+            recent = self._recent.get(key)
+            if recent is not None and recent.expires_in() > min_valid:
+                return recent
+            flight = self._flights.get(key)
+            leader = flight is None
+            if flight is None:
+                flight = self._flights[key] = _Flight()
+        if leader:
+            try:
+                flight.result = run()
+            except BaseException as exc:
+                flight.error = exc
+            finally:
+                with self._lock:
+                    self._flights.pop(key, None)
+                    if flight.result is not None:
+                        self._recent[key] = flight.result
+                        self._recent.move_to_end(key)
+                        while len(self._recent) > self._max:
+                            self._recent.popitem(last=False)
+                flight.done.set()
+        elif not flight.done.wait(timeout):
+            raise StackAuthUnavailable("Timed out waiting for a token refresh in progress.")
+        if flight.error is not None:
+            raise flight.error
+        assert flight.result is not None
+        return flight.result

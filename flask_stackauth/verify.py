@@ -1,0 +1,241 @@
+"""Local verification of Stack Auth access tokens: ES256 only, ``kid`` from the project's JWKS,
+``aud``/``iss``/``exp``/``iat`` checked, JWKS cached with a TTL and refetched (with a cooldown) on an
+unknown ``kid``, and verified tokens cached until they expire."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from joserfc import jws
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey
+
+from .client import StackAuthClient, json_body, raise_for_stack_response
+from .config import StackAuthSettings
+from .errors import (
+    AccessTokenExpired,
+    AnonymousAuthenticationNotAllowed,
+    InvalidAccessToken,
+    InvalidProjectForAccessToken,
+    RestrictedUserNotAllowed,
+    StackAuthUnavailable,
+    UnparsableAccessToken,
+)
+
+log = logging.getLogger("flask_stackauth")
+
+#: Longer tokens are refused before any parsing; real Stack access tokens are under 1 KB.
+MAX_TOKEN_LENGTH = 8192
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+_MAX_AGE = re.compile(r"max-age=(\d+)")
+
+NORMAL, RESTRICTED, ANONYMOUS = "normal", "restricted", "anonymous"
+
+
+def _unparsable(reason: str) -> UnparsableAccessToken:
+    return UnparsableAccessToken("UNPARSABLE_ACCESS_TOKEN", f"Access token is not parsable: {reason}.", None, 401)
+
+
+def peek_claims(token: str) -> dict[str, Any]:
+    """The claims of a compact JWS, **without** verifying it; for tokens this app just got from Stack Auth."""
+    try:
+        obj = jws.extract_compact(token.encode("ascii"))
+        claims = json.loads(obj.payload)
+    except (JoseError, ValueError, UnicodeError) as exc:
+        raise _unparsable("it is not a JWT") from exc
+    if not isinstance(claims, dict):
+        raise _unparsable("its payload is not a JSON object")
+    return claims
+
+
+@dataclass
+class _KeySetEntry:
+    keys: dict[str, ECKey]
+    fetched_at: float
+    expires_at: float
+
+
+@dataclass
+class TokenVerifier:
+    """Verifies access tokens of one project. Thread-safe; one per app."""
+
+    settings: StackAuthSettings
+    client: StackAuthClient
+    cache_size: int = 10_000
+    _keysets: dict[str, _KeySetEntry] = field(default_factory=dict)
+    _fetch_lock: threading.Lock = field(default_factory=threading.Lock)
+    _verified: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict)
+    _verified_lock: threading.Lock = field(default_factory=threading.Lock)
+    #: JWKS fetches made, per process; tests and benchmarks read it.
+    jwks_fetches: int = 0
+
+    # -- JWKS ----------------------------------------------------------------------------------------------
+
+    def _fetch(self, variant: str) -> _KeySetEntry:
+        params = {}
+        if variant == ANONYMOUS:
+            params["include_anonymous"] = "true"
+        elif variant == RESTRICTED:
+            params["include_restricted"] = "true"
+        path = f"/api/v1/projects/{self.settings.project_id}/.well-known/jwks.json"
+        self.jwks_fetches += 1
+        response = self.client.send("GET", path, params=params)
+        raise_for_stack_response(response)
+        body = json_body(response)
+        keys: dict[str, ECKey] = {}
+        for jwk in body.get("keys", []) if isinstance(body, dict) else []:
+            if not isinstance(jwk, dict) or jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
+                continue
+            if jwk.get("alg", "ES256") != "ES256" or not isinstance(jwk.get("kid"), str):
+                continue
+            try:
+                keys[jwk["kid"]] = ECKey.import_key(jwk)
+            except (JoseError, ValueError, TypeError):
+                log.warning("flask-stackauth: skipped a malformed key in the JWKS (kid %r)", jwk.get("kid"))
+        match = _MAX_AGE.search(response.headers.get("Cache-Control", ""))
+        ttl = min(int(match.group(1)), self.settings.jwks_cache_ttl) if match else self.settings.jwks_cache_ttl
+        now = time.monotonic()
+        log.debug("flask-stackauth: fetched JWKS (%s): %d keys, cached %d s", variant, len(keys), ttl)
+        return _KeySetEntry(keys, now, now + ttl)
+
+    def key_for(self, kid: str, variant: str = NORMAL) -> ECKey:
+        """The public key with ``kid``, fetching the JWKS when it is stale or lacks that ``kid``.
+
+        An unknown ``kid`` refetches at most once per ``jwks_refetch_cooldown`` seconds, so a flood of
+        forged ``kid`` values cannot turn into a flood of JWKS fetches.
+        """
+        entry = self._keysets.get(variant)
+        now = time.monotonic()
+        if entry is not None and now < entry.expires_at and kid in entry.keys:
+            return entry.keys[kid]
+        with self._fetch_lock:
+            entry = self._keysets.get(variant)
+            now = time.monotonic()
+            fresh = entry is not None and now < entry.expires_at
+            if entry is not None and fresh and kid in entry.keys:
+                return entry.keys[kid]
+            cooling = entry is not None and now - entry.fetched_at < self.settings.jwks_refetch_cooldown
+            if not (fresh and cooling):
+                try:
+                    entry = self._fetch(variant)
+                except StackAuthUnavailable:
+                    if entry is None or kid not in entry.keys:
+                        raise
+                    log.warning("flask-stackauth: JWKS refresh failed; using the cached keys")
+                else:
+                    self._keysets[variant] = entry
+            if entry is not None and kid in entry.keys:
+                return entry.keys[kid]
+        raise _unparsable("it was signed with a key (kid) this project does not publish")
+
+    # -- tokens --------------------------------------------------------------------------------------------
+
+    def verify(self, token: str, *, allow_anonymous: bool = False, allow_restricted: bool = False,
+               now: float | None = None) -> dict[str, Any]:
+        """Verify ``token`` and return its claims.
+
+        :raises InvalidAccessToken: a subclass naming what is wrong (expired, unparsable, other project,
+            anonymous or restricted user not allowed here).
+        :raises StackAuthUnavailable: the JWKS was needed and could not be fetched.
+        """
+        now = time.time() if now is None else now
+        cached = self._verified.get(token)
+        if cached is not None and now < cached["exp"]:
+            claims = cached
+        else:
+            claims = self._verify_uncached(token, now, allow_anonymous=allow_anonymous)
+            with self._verified_lock:
+                self._verified[token] = claims
+                while len(self._verified) > self.cache_size:
+                    self._verified.popitem(last=False)
+        self.check_policy(claims, allow_anonymous=allow_anonymous, allow_restricted=allow_restricted)
+        return claims
+
+    def _audiences(self) -> dict[str, str]:
+        pid = self.settings.project_id
+        return {pid: NORMAL, f"{pid}:restricted": RESTRICTED, f"{pid}:anon": ANONYMOUS}
+
+    def check_policy(self, claims: dict[str, Any], *, allow_anonymous: bool, allow_restricted: bool) -> None:
+        """Refuse anonymous or restricted users' claims unless the caller allows them."""
+        variant = self._audiences()[claims["aud"]]
+        anonymous = variant == ANONYMOUS or claims.get("is_anonymous") is True
+        restricted = variant == RESTRICTED or claims.get("is_restricted") is True
+        if anonymous and not allow_anonymous:
+            raise AnonymousAuthenticationNotAllowed(
+                "ANONYMOUS_AUTHENTICATION_NOT_ALLOWED",
+                "This view does not accept anonymous users' access tokens.", None, 401)
+        if restricted and not anonymous and not (allow_restricted or allow_anonymous):
+            raise RestrictedUserNotAllowed(
+                "RESTRICTED_USER_NOT_ALLOWED",
+                "This view does not accept restricted users (for example, with an unverified email).", None, 403)
+
+    def _verify_uncached(self, token: str, now: float, *, allow_anonymous: bool) -> dict[str, Any]:
+        if not isinstance(token, str) or not token:
+            raise _unparsable("it is empty")
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise _unparsable("it is too long")
+        if not _TOKEN_SHAPE.match(token):
+            raise _unparsable("it is not a compact JWS (three base64url parts)")
+        try:
+            obj = jws.extract_compact(token.encode("ascii"))
+            header = obj.headers()
+            claims = json.loads(obj.payload)
+        except (JoseError, ValueError, UnicodeError, TypeError):
+            raise _unparsable("its header or payload cannot be decoded") from None
+        if header.get("alg") != "ES256":
+            raise _unparsable(f"it uses alg {str(header.get('alg'))[:20]!r}; only ES256 is accepted")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid or len(kid) > 200:
+            raise _unparsable("its header has no kid")
+        if not isinstance(claims, dict):
+            raise _unparsable("its payload is not a JSON object")
+        aud = claims.get("aud")
+        audiences = self._audiences()
+        if not isinstance(aud, str) or aud not in audiences:
+            raise InvalidProjectForAccessToken(
+                "INVALID_PROJECT_FOR_ACCESS_TOKEN",
+                "Access token not valid for this project: its audience is not this project's id.", None, 401)
+        variant = audiences[aud]
+        if variant == ANONYMOUS and not allow_anonymous:
+            # Refuse before fetching the anonymous users' keys: this view would refuse the user anyway.
+            raise AnonymousAuthenticationNotAllowed(
+                "ANONYMOUS_AUTHENTICATION_NOT_ALLOWED",
+                "This view does not accept anonymous users' access tokens.", None, 401)
+        key = self.key_for(kid, variant)
+        try:
+            valid = jws.validate_compact(obj, key, algorithms=["ES256"])
+        except JoseError:
+            valid = False
+        if not valid:
+            raise _unparsable("its signature does not match the project's key")
+        self._check_claims(claims, now, variant)
+        return claims
+
+    def _check_claims(self, claims: dict[str, Any], now: float, variant: str) -> None:
+        leeway = self.settings.clock_leeway
+        exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf")
+        if not isinstance(exp, (int, float)) or isinstance(exp, bool):
+            raise _unparsable("it has no exp claim")
+        if exp + leeway <= now:
+            raise AccessTokenExpired(
+                "ACCESS_TOKEN_EXPIRED", "Access token has expired. Please refresh it and try again.",
+                {"expired_at_millis": int(exp * 1000)}, 401)
+        for name, value in (("iat", iat), ("nbf", nbf)):
+            if value is not None and (not isinstance(value, (int, float)) or value - leeway > now):
+                raise InvalidAccessToken("INVALID_ACCESS_TOKEN",
+                                         f"Access token is not valid yet (its {name} is in the future).", None, 401)
+        iss = claims.get("iss")
+        accepted = self.settings.issuers(anonymous=variant == ANONYMOUS, restricted=variant == RESTRICTED)
+        if not isinstance(iss, str) or iss.rstrip("/") not in accepted:
+            raise _unparsable(
+                f"its issuer {str(iss)[:200]!r} is not one of this project's issuers; if Stack Auth runs "
+                "behind another URL than STACK_API_URL, add its issuer to STACK_JWT_ISSUERS")
+        if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+            raise _unparsable("it has no sub claim")

@@ -1,0 +1,266 @@
+"""The ``stackauth`` blueprint: sign-in, the prebuilt OAuth callback, and sign-out."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from itsdangerous import BadData, URLSafeTimedSerializer
+from werkzeug.wrappers import Response
+
+from .decorators import _make_user, _refresh, _subject
+from .errors import (
+    AuthenticationRequired,
+    InvalidAccessToken,
+    KnownError,
+    RefreshTokenError,
+    SignInError,
+    StackAuthError,
+    StackAuthHTTPError,
+    StackAuthUnavailable,
+)
+from .extension import get_state
+from .oauth import new_code_verifier, new_state
+from .signals import user_signed_in, user_signed_out
+from .tokens import (
+    PENDING_TTL,
+    STATE_PREFIX,
+    TOKENS_KEY,
+    PendingSignIn,
+    TokenSet,
+    clear_tokens,
+    load_tokens,
+    pop_pending,
+    remember_pending,
+    save_tokens,
+)
+from .urls import safe_next
+
+log = logging.getLogger("flask_stackauth")
+
+blueprint = Blueprint("stackauth", __name__, template_folder="templates")
+
+_PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
+#: Session cookies larger than this draw a warning; browsers drop cookies over 4096 bytes.
+COOKIE_WARN_BYTES = 3500
+FORM_TOKEN_MAX_AGE = 3600
+
+
+# -- helpers ------------------------------------------------------------------------------------------------
+
+def _callback_url() -> str:
+    configured = get_state().settings.redirect_uri
+    return configured or url_for("stackauth.callback", _external=True)
+
+
+def _form_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="flask-stackauth-form")  # type: ignore[arg-type]
+
+
+def _session_binding() -> str:
+    # Binds a form token to the signed-in session, so a token from one session is useless in another.
+    tokens = load_tokens(session)
+    source = tokens.refresh_token if tokens else "signed-out"
+    return hashlib.sha256(source.encode()).hexdigest()[:32]
+
+
+def form_token() -> str:
+    """A signed token for the sign-out form (and other forms), tied to this session."""
+    return _form_serializer().dumps(_session_binding())
+
+
+def check_form(action: str) -> None:
+    """Refuse a cross-site or forged form POST with a 403 :class:`SignInError`."""
+    origin = request.headers.get("Origin")
+    if origin and origin != "null" and origin.rstrip("/") != request.host_url.rstrip("/"):
+        raise SignInError(f"The {action} request came from another site and was refused.",
+                          code="CROSS_SITE_REQUEST", status=403)
+    token = request.form.get("csrf_token", "")
+    try:
+        value = _form_serializer().loads(token, max_age=FORM_TOKEN_MAX_AGE)
+    except BadData:
+        value = None
+    if value != _session_binding():
+        raise SignInError(f"The {action} form has expired or is not valid. Please try again.",
+                          code="INVALID_FORM_TOKEN", status=403)
+
+
+def _warn_if_cookie_large() -> None:
+    interface = current_app.session_interface
+    serializer = getattr(interface, "get_signing_serializer", None)
+    if serializer is None:
+        return
+    signer = serializer(current_app)
+    if signer is None:
+        return
+    size = len(signer.dumps(dict(session)))
+    if size > COOKIE_WARN_BYTES:
+        log.warning("flask-stackauth: the session cookie is %d bytes; browsers drop cookies over 4096. "
+                    "Keep other data out of the session or use server-side sessions.", size)
+
+
+def _drop_auth_data() -> None:
+    """Session fixation defence: nothing from before the sign-in survives it, except pending sign-ins."""
+    for key in [k for k in session if k != TOKENS_KEY and not k.startswith(STATE_PREFIX)
+                and (k.startswith("stackauth") or k.startswith("_stackauth"))]:
+        session.pop(key, None)
+    clear_tokens(session)
+    regenerate = getattr(current_app.session_interface, "regenerate", None)
+    if callable(regenerate):  # Flask-Session: a new server-side id for the signed-in session
+        regenerate(session)
+
+
+def store_sign_in(access_token: str, refresh_token: str, *, is_new_user: bool, method: str) -> None:
+    """Verify a freshly issued token pair, store it in the session, and send ``user_signed_in``.
+
+    Used by every sign-in method, so they all land in the same store with the same signals.
+    """
+    state = get_state()
+    try:
+        claims = state.verifier.verify(access_token, allow_anonymous=True, allow_restricted=True)
+    except InvalidAccessToken as exc:
+        raise SignInError(f"Stack Auth issued an access token this app cannot verify: {exc.message}",
+                          code=exc.code, status=502) from None
+    _drop_auth_data()
+    save_tokens(session, TokenSet(access_token, refresh_token, int(claims["exp"])))
+    _warn_if_cookie_large()
+    user = _make_user(state, claims, access_token)
+    user_signed_in.send(current_app._get_current_object(),  # type: ignore[attr-defined]
+                        user=user, is_new_user=is_new_user, method=method)
+
+
+# -- sign-in --------------------------------------------------------------------------------------------------
+
+@blueprint.route("/login", methods=["GET"])
+@blueprint.route("/login/<provider>", methods=["GET"])
+def login(provider: str | None = None) -> Any:
+    """Start an OAuth sign-in with ``provider`` (path or ``?provider=``), or show the sign-in page."""
+    provider = provider or request.args.get("provider") or None
+    next_url = safe_next(request.args.get("next"))
+    state = get_state()
+    if provider is None:
+        try:
+            providers = state.enabled_providers()
+            unavailable = False
+        except StackAuthError as exc:
+            log.warning("flask-stackauth: could not load the project's sign-in methods: %s", exc)
+            providers, unavailable = [], True
+        return render_template("stackauth/login.html", providers=providers, next_url=next_url,
+                               unavailable=unavailable), (503 if unavailable else 200)
+    if not _PROVIDER_ID.match(provider):
+        raise SignInError("That is not a valid sign-in provider name.", code="INVALID_PROVIDER")
+    try:
+        enabled = state.enabled_providers()
+    except StackAuthError:
+        enabled = None  # let Stack Auth itself judge the provider
+    if enabled is not None and provider not in enabled:
+        raise SignInError(f"Sign-in with {provider!r} is not enabled for this project.",
+                          code="OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED")
+    pending = PendingSignIn(state=new_state(), code_verifier=new_code_verifier(), redirect_uri=_callback_url(),
+                            next_url=next_url, expires_at=time.time() + PENDING_TTL)
+    remember_pending(session, pending)
+    url = state.oauth.authorize_url(provider, redirect_uri=pending.redirect_uri, state=pending.state,
+                                    code_verifier=pending.code_verifier)
+    return redirect(url, 302)
+
+
+_STATE_HINTS = [
+    "The sign-in was started on another host name than the one the callback reached (for example "
+    "localhost vs 127.0.0.1): the browser keeps a separate session cookie per host. Open the app on "
+    "the same host as STACK_REDIRECT_URI / the callback URL.",
+    "The browser blocked or dropped the session cookie (third-party cookie settings, or a cookie over 4 KB).",
+    "The sign-in took longer than 10 minutes and expired.",
+    "This callback URL was opened twice (back button or reload): each sign-in can be completed once.",
+    "SECRET_KEY changed (or differs between workers), so the session could not be read.",
+]
+
+
+@blueprint.route("/callback", methods=["GET"])
+def callback() -> Response:
+    """The prebuilt OAuth callback: Stack's error redirect, then state, then the code exchange."""
+    args = request.args
+    if "errorCode" in args or "error" in args:
+        code = args.get("errorCode") or "OAUTH_ERROR"
+        message = args.get("message") or args.get("error_description") or "Sign-in failed."
+        raise SignInError(f"Sign-in did not complete: {message[:500]}", code=code[:100])
+    state_value, code_value = args.get("state", ""), args.get("code", "")
+    if not state_value or not code_value:
+        raise SignInError("The sign-in callback is missing its code or state.", code="MISSING_STATE",
+                          hints=_STATE_HINTS)
+    pending = pop_pending(session, state_value)
+    if pending is False:
+        raise SignInError("This sign-in expired. Please sign in again.", code="EXPIRED_STATE", hints=_STATE_HINTS)
+    if pending is None or pending is True:
+        raise SignInError("This sign-in is unknown to this browser session (state mismatch). Please sign in again.",
+                          code="INVALID_STATE", hints=_STATE_HINTS)
+    state = get_state()
+    try:
+        answer = state.oauth.exchange_code(code_value, code_verifier=pending.code_verifier,
+                                           redirect_uri=pending.redirect_uri)
+    except KnownError as exc:
+        if exc.http_status >= 500:
+            raise
+        raise SignInError(f"Stack Auth rejected the sign-in: {exc.message}", code=exc.code) from None
+    except StackAuthHTTPError as exc:
+        raise SignInError(f"Stack Auth rejected the sign-in: {exc.message}", code=exc.code) from None
+    except StackAuthUnavailable as exc:
+        raise SignInError(f"Stack Auth could not be reached to complete the sign-in: {exc.message}",
+                          code=exc.code, status=502) from None
+    assert answer.refresh_token is not None
+    store_sign_in(answer.access_token, answer.refresh_token, is_new_user=answer.is_new_user, method="oauth")
+    target = (pending.next_url
+              or safe_next(answer.after_callback_redirect_url, host=request.host)
+              or safe_next(state.settings.after_sign_in_url, host=request.host)
+              or "/")
+    return redirect(target, 302)
+
+
+# -- sign-out -------------------------------------------------------------------------------------------------
+
+@blueprint.route("/logout", methods=["GET"])
+def logout_confirm() -> str:
+    """A small page with the POST form that signs out."""
+    return render_template("stackauth/logout.html", csrf_token=form_token())
+
+
+@blueprint.route("/logout", methods=["POST"])
+def logout() -> Response:
+    """Revoke the session at Stack Auth, clear ours, and redirect to ``STACK_AFTER_SIGN_OUT_URL``."""
+    check_form("sign-out")
+    state = get_state()
+    tokens = load_tokens(session)
+    revoked = False
+    user_id = _subject(tokens) if tokens is not None else None
+    if tokens is not None:
+        try:
+            if tokens.expires_in() < state.settings.refresh_leeway:
+                # Stack Auth refuses the whole request when it carries an expired access token.
+                tokens = _refresh(state, tokens)
+            state.client.request("DELETE", "/api/v1/auth/sessions/current", access_token=tokens.access_token,
+                                 refresh_token=tokens.refresh_token, json={})
+            revoked = True
+        except (RefreshTokenError, AuthenticationRequired):
+            revoked = True  # the session was already revoked at Stack Auth
+        except StackAuthError as exc:
+            log.warning("flask-stackauth: could not revoke the session at Stack Auth (%s); signed out locally",
+                        exc.code)
+        state.refresher.forget(tokens.refresh_token)
+    clear_tokens(session)
+    for key in [k for k in session if k.startswith("stackauth") or k.startswith("_stackauth_perm")]:
+        session.pop(key, None)
+    user_signed_out.send(current_app._get_current_object(),  # type: ignore[attr-defined]
+                         user_id=user_id, revoked=revoked)
+    target = safe_next(state.settings.after_sign_out_url, host=request.host) or "/"
+    return redirect(target, 303)
