@@ -1,0 +1,240 @@
+"""Sessions, password and anonymous sign-in (Stack's ``auth/sessions``, ``auth/password``, ``auth/anonymous``)."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Response, g, request
+
+from . import errors as E
+from .context import AuthContext, api_blueprint, body_fields, get_emulator, json_response, query_fields, require_auth
+from .core import Emulator, check_password, hash_password
+from .redirects import add_query, validate_redirect_url
+from .serialize import session_json
+from .state import User
+
+bp = api_blueprint("stack_auth", __name__)
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 70
+
+
+def tokens_for(emu: Emulator, user: User) -> dict[str, str]:
+    """A new session for ``user``: ``{"access_token", "refresh_token"}``."""
+    sess = emu.new_session(user.id)
+    return {"access_token": emu.access_token_for_session(sess), "refresh_token": sess.refresh_token}
+
+
+def resolve_user_id(auth: AuthContext, user_id: str) -> str:
+    """Turn ``me`` into the token's user id (``CANNOT_GET_OWN_USER_WITHOUT_USER`` without one)."""
+    if user_id == "me":
+        if auth.user is None:
+            raise E.cannot_get_own_user_without_user()
+        return auth.user.id
+    return user_id
+
+
+def _legacy_not_found() -> Response:
+    return Response(E.NOT_FOUND_TEXT.format(url=request.url), status=404, content_type=E.TEXT_CONTENT_TYPE)
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
+@bp.route("/auth/sessions/current/refresh", methods=["POST"])
+def refresh_current() -> Response:
+    """A new access token for the ``x-stack-refresh-token`` session."""
+    emu = get_emulator()
+    require_auth()
+    refresh_token = request.headers.get("x-stack-refresh-token")
+    if not refresh_token:
+        raise E.schema_error(request.method, request.path, ["headers.x-stack-refresh-token must be defined"])
+    sess = emu.valid_session(refresh_token)
+    if sess is None:
+        raise E.refresh_token_not_found_or_expired()
+    return json_response({"access_token": emu.access_token_for_session(sess)})
+
+
+@bp.route("/auth/sessions/current", methods=["DELETE"])
+def delete_current() -> Response:
+    """Sign out: revoke the session of the access token."""
+    emu = get_emulator()
+    auth = require_auth()
+    session_id = auth.refresh_token_id
+    if session_id is None and emu.legacy_tokens:
+        rt = request.headers.get("x-stack-refresh-token")
+        sess = emu.valid_session(rt) if rt else None
+        session_id = sess.id if sess else None
+    if session_id is None:
+        raise E.access_token_expired(emu.now(), None, None, None, legacy=emu.legacy_tokens)
+    with emu.lock:
+        if emu.data.sessions.pop(session_id, None) is None:
+            raise E.refresh_token_not_found_or_expired()
+    return json_response({"success": True})
+
+
+@bp.route("/auth/sessions", methods=["GET"])
+def list_sessions() -> Response:
+    """List a user's sessions (v2.8; 405 on legacy servers)."""
+    emu = get_emulator()
+    if emu.legacy_tokens:
+        return Response("Method not allowed", status=405, content_type=E.TEXT_CONTENT_TYPE)
+    auth = require_auth()
+    q = query_fields()
+    user_id = q.string("user_id", required=True)
+    q.check()
+    uid = resolve_user_id(auth, str(user_id))
+    if auth.type == "client" and (auth.user is None or uid != auth.user.id):
+        raise E.StatusError(403, "Client can only list sessions for their own user.")
+    with emu.lock:
+        if uid not in emu.data.users:
+            raise E.user_not_found()
+        now = emu.now()
+        items = [
+            session_json(s, current_session_id=auth.refresh_token_id)
+            for s in sorted(emu.data.sessions.values(), key=lambda s: s.created_at)
+            if s.user_id == uid and (s.expires_at is None or s.expires_at >= now)
+        ]
+    return json_response({"items": items, "is_paginated": False})
+
+
+@bp.route("/auth/sessions/<session_id>", methods=["DELETE"])
+def delete_session(session_id: str) -> Response:
+    """Revoke one session (v2.8; unknown route on legacy servers)."""
+    emu = get_emulator()
+    if emu.legacy_tokens:
+        return _legacy_not_found()
+    auth = require_auth()
+    q = query_fields()
+    user_id = q.string("user_id", required=True)
+    q.check()
+    uid = resolve_user_id(auth, str(user_id))
+    if auth.type == "client" and (auth.user is None or uid != auth.user.id):
+        raise E.StatusError(403, "Client can only delete sessions for their own user.")
+    if session_id == auth.refresh_token_id:
+        raise E.cannot_delete_current_session()
+    with emu.lock:
+        sess = emu.data.sessions.get(session_id)
+        if sess is None or (auth.type == "client" and sess.user_id != uid):
+            raise E.StatusError(404, "Session not found.")
+        del emu.data.sessions[session_id]
+    return json_response({"success": True})
+
+
+@bp.route("/auth/sessions", methods=["POST"])
+def create_session() -> Response:
+    """Server: create a session for any user."""
+    emu = get_emulator()
+    require_auth("server", "admin")
+    f = body_fields()
+    user_id = f.string("user_id", required=True)
+    expires_in_millis = f.number("expires_in_millis", minimum=0)
+    is_impersonation = f.boolean("is_impersonation")
+    f.check()
+    if expires_in_millis is not None and expires_in_millis > 367 * 24 * 3600 * 1000:
+        raise E.schema_error(
+            request.method, request.path, ["body.expires_in_millis must be less than or equal to 31708800000"]
+        )
+    with emu.lock:
+        if str(user_id) not in emu.data.users:
+            raise E.user_id_does_not_exist(str(user_id))
+    sess = emu.new_session(
+        str(user_id),
+        expires_in=expires_in_millis / 1000 if expires_in_millis is not None else None,
+        is_impersonation=bool(is_impersonation),
+    )
+    return json_response({"refresh_token": sess.refresh_token, "access_token": emu.access_token_for_session(sess)})
+
+
+# --- password --------------------------------------------------------------------------------
+
+
+def _send_verification_email(emu: Emulator, user: User, callback_url: str) -> None:
+    code = secrets.token_hex(22)[:45]
+    link = add_query(callback_url, [("code", code)])
+    emu.data.emails.append(
+        {
+            "to": user.primary_email,
+            "subject": f"Verify your email at {emu.project.display_name}",
+            "body": f"Verify your email: {link}",
+            "code": code,
+            "link": link,
+            "type": "email_verification",
+            "user_id": user.id,
+        }
+    )
+
+
+@bp.route("/auth/password/sign-up", methods=["POST"])
+def password_sign_up() -> Response:
+    """Create a password user and sign it in."""
+    emu = get_emulator()
+    auth = require_auth()
+    f = body_fields()
+    email = f.string("email", required=True)
+    password = f.string("password", required=True)
+    callback_url = f.string("verification_callback_url")
+    f.check()
+    assert email is not None and password is not None
+    project = auth.project
+    if not project.credential_enabled:
+        raise E.password_authentication_not_enabled()
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise E.password_too_short(MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise E.password_too_long(MAX_PASSWORD_LENGTH)
+    if callback_url and not validate_redirect_url(callback_url, project):
+        raise E.redirect_url_not_whitelisted()
+    upgrade = auth.user if auth.user is not None and auth.user.is_anonymous else None
+    if upgrade is None and not project.sign_up_enabled:
+        raise E.sign_up_not_enabled()
+    with emu.lock:
+        if emu.find_user_by_email(email, auth_only=True) is not None:
+            raise E.user_email_already_exists(email, legacy=emu.legacy_tokens)
+        if upgrade is not None:
+            upgrade.is_anonymous = False
+            upgrade.primary_email = email
+            upgrade.primary_email_verified = False
+            upgrade.primary_email_auth_enabled = True
+            upgrade.password_hash = hash_password(password)
+            user = upgrade
+        else:
+            user = emu.add_user(email=email, password=password, email_verified=False, email_auth_enabled=True)
+    if callback_url:
+        _send_verification_email(emu, user, callback_url)
+    return json_response({**tokens_for(emu, user), "user_id": user.id})
+
+
+@bp.route("/auth/password/sign-in", methods=["POST"])
+def password_sign_in() -> Response:
+    """Sign in with email and password."""
+    emu = get_emulator()
+    auth = require_auth()
+    f = body_fields()
+    email = f.string("email", required=True)
+    password = f.string("password", required=True)
+    f.check()
+    assert email is not None and password is not None
+    if not auth.project.credential_enabled:
+        raise E.password_authentication_not_enabled()
+    user = emu.find_user_by_email(email, auth_only=True)
+    if user is None or not check_password(password, user.password_hash):
+        raise E.email_password_mismatch()
+    return json_response({**tokens_for(emu, user), "user_id": user.id})
+
+
+# --- anonymous -------------------------------------------------------------------------------
+
+
+@bp.route("/auth/anonymous/sign-up", methods=["POST"])
+def anonymous_sign_up() -> Response:
+    """Create an anonymous user (v2.8)."""
+    emu = get_emulator()
+    if emu.legacy_tokens:
+        return _legacy_not_found()
+    auth = require_auth()
+    if not auth.project.anonymous_enabled:
+        raise E.anonymous_accounts_not_enabled()
+    _ = g.get("body")
+    user = emu.add_user(anonymous=True)
+    return json_response({**tokens_for(emu, user), "user_id": user.id})

@@ -1,0 +1,352 @@
+"""Users, current project and JWKS endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+
+from . import errors as E
+from .context import (
+    AuthContext,
+    Fields,
+    api_blueprint,
+    body_dict,
+    get_emulator,
+    json_response,
+    query_fields,
+    require_auth,
+)
+from .core import Emulator, hash_password
+from .serialize import user_json
+from .state import User, new_id
+
+bp = api_blueprint("stack_users", __name__)
+
+_CLIENT_UPDATABLE = (
+    "display_name",
+    "profile_image_url",
+    "client_metadata",
+    "selected_team_id",
+    "primary_email",
+    "otp_auth_enabled",
+    "passkey_auth_enabled",
+    "totp_secret_base64",
+)
+_SERVER_UPDATABLE = (
+    *_CLIENT_UPDATABLE,
+    "client_read_only_metadata",
+    "server_metadata",
+    "primary_email_verified",
+    "primary_email_auth_enabled",
+    "password",
+    "is_anonymous",
+    "restricted_by_admin",
+    "restricted_by_admin_reason",
+    "restricted_by_admin_private_details",
+    "country_code",
+    "password_hash",
+    "risk_scores",
+)
+_SERVER_CREATABLE = (*(k for k in _SERVER_UPDATABLE if k != "selected_team_id"), "oauth_providers")
+
+
+def _check_unknown(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = [k for k in body if k not in allowed]
+    if unknown:
+        raise E.schema_error(request.method, request.path, [f"body contains unknown properties: {', '.join(unknown)}"])
+
+
+def _apply_update(emu: Emulator, user: User, body: dict[str, Any], *, creating: bool = False) -> None:
+    """Validate and apply a user update (client or server fields, already filtered)."""
+    f = Fields("body", body)
+    strings = {
+        name: f.string(name, nullable=True)
+        for name in (
+            "display_name",
+            "profile_image_url",
+            "primary_email",
+            "selected_team_id",
+            "password",
+            "totp_secret_base64",
+            "restricted_by_admin_reason",
+            "restricted_by_admin_private_details",
+            "country_code",
+        )
+    }
+    bools = {
+        name: f.boolean(name)
+        for name in (
+            "primary_email_verified",
+            "primary_email_auth_enabled",
+            "otp_auth_enabled",
+            "passkey_auth_enabled",
+            "is_anonymous",
+            "restricted_by_admin",
+        )
+    }
+    if not creating and bools["is_anonymous"]:
+        f.problems.append("body.is_anonymous must be one of the following values: false")
+    f.check()
+    password = strings["password"]
+    if password is not None:
+        if len(password) < 8:
+            raise E.password_too_short(8)
+        if len(password) > 70:
+            raise E.password_too_long(70)
+    with emu.lock:
+        new_email = strings["primary_email"] if "primary_email" in body else user.primary_email
+        auth_enabled = (
+            bools["primary_email_auth_enabled"]
+            if bools["primary_email_auth_enabled"] is not None
+            else user.primary_email_auth_enabled
+        )
+        if new_email and auth_enabled:
+            other = emu.find_user_by_email(new_email, auth_only=True)
+            if other is not None and other.id != user.id:
+                raise E.user_email_already_exists(new_email, legacy=emu.legacy_tokens)
+        for name in (
+            "display_name",
+            "profile_image_url",
+            "totp_secret_base64",
+            "restricted_by_admin_reason",
+            "restricted_by_admin_private_details",
+            "country_code",
+        ):
+            if name in body:
+                setattr(user, name, strings[name])
+        if "primary_email" in body:
+            if new_email != user.primary_email:
+                user.primary_email_verified = False
+            user.primary_email = new_email
+        for name in ("client_metadata", "client_read_only_metadata", "server_metadata"):
+            if name in body:
+                setattr(user, name, body[name])
+        for name, value in bools.items():
+            if value is not None:
+                setattr(user, name, value)
+        if "password" in body:
+            user.password_hash = hash_password(password) if password else None
+        if "selected_team_id" in body:
+            team_id = strings["selected_team_id"]
+            if team_id is not None and team_id not in emu.data.teams:
+                raise E.KnownError(404, "TEAM_NOT_FOUND", f"Team {team_id} not found.", {"team_id": team_id})
+            user.selected_team_id = team_id
+        if creating and isinstance(body.get("oauth_providers"), list):
+            for p in body["oauth_providers"]:
+                if isinstance(p, dict) and isinstance(p.get("id"), str) and isinstance(p.get("account_id"), str):
+                    user.oauth_providers.append({"id": p["id"], "account_id": p["account_id"], "email": p.get("email")})
+
+
+def _get_user(emu: Emulator, user_id: str) -> User:
+    with emu.lock:
+        user = emu.data.users.get(user_id)
+    if user is None:
+        raise E.user_not_found()
+    return user
+
+
+# --- /users/me -------------------------------------------------------------------------------
+
+
+def _me(auth: AuthContext) -> User:
+    if auth.user is None:
+        raise E.cannot_get_own_user_without_user()
+    return auth.user
+
+
+@bp.route("/users/me", methods=["GET"])
+def get_me() -> Response:
+    """The signed-in user."""
+    emu = get_emulator()
+    auth = require_auth()
+    return json_response(user_json(emu, _me(auth), server=auth.type != "client"))
+
+
+@bp.route("/users/me", methods=["PATCH"])
+def patch_me() -> Response:
+    """Update the signed-in user."""
+    emu = get_emulator()
+    auth = require_auth()
+    user = _me(auth)
+    body = body_dict()
+    _check_unknown(body, _CLIENT_UPDATABLE if auth.type == "client" else _SERVER_UPDATABLE)
+    _apply_update(emu, user, body)
+    return json_response(user_json(emu, user, server=auth.type != "client"))
+
+
+@bp.route("/users/me", methods=["DELETE"])
+def delete_me() -> Response:
+    """Delete the signed-in user (clients only if the project allows it)."""
+    emu = get_emulator()
+    auth = require_auth()
+    user = _me(auth)
+    if auth.type == "client" and not auth.project.client_user_deletion_enabled:
+        raise E.StatusError(403, "Client user deletion is not enabled for this project")
+    emu.delete_user(user.id)
+    return json_response({"success": True})
+
+
+# --- server user endpoints -------------------------------------------------------------------
+
+
+@bp.route("/users", methods=["GET"])
+def list_users() -> Response:
+    """List users with cursor pagination."""
+    emu = get_emulator()
+    require_auth("server", "admin")
+    q = query_fields()
+    limit = q.number("limit", minimum=1, integer=True)
+    cursor = q.string("cursor")
+    text = q.string("query")
+    q.string("order_by", one_of=["signed_up_at"])
+    desc = q.boolean("desc")
+    include_anonymous = q.boolean("include_anonymous")
+    only_anonymous = q.boolean("only_anonymous")
+    team_id = q.string("team_id")
+    q.check()
+    with emu.lock:
+        users = sorted(emu.data.users.values(), key=lambda u: (u.signed_up_at, u.id), reverse=bool(desc))
+        if only_anonymous:
+            users = [u for u in users if u.is_anonymous]
+        elif not include_anonymous:
+            users = [u for u in users if not u.is_anonymous]
+        if team_id:
+            team = emu.data.teams.get(team_id)
+            members = set(team.member_ids) if team else set()
+            users = [u for u in users if u.id in members]
+        if text:
+            needle = text.lower()
+            users = [
+                u
+                for u in users
+                if needle in u.id.lower()
+                or needle in (u.primary_email or "").lower()
+                or needle in (u.display_name or "").lower()
+            ]
+        start = 0
+        if cursor:
+            ids = [u.id for u in users]
+            start = ids.index(cursor) if cursor in ids else len(users)
+        end = len(users) if limit is None else start + int(limit)
+        page = users[start:end]
+        next_cursor = users[end].id if end < len(users) else None
+        items = [user_json(emu, u, server=True) for u in page]
+    return json_response({"items": items, "is_paginated": True, "pagination": {"next_cursor": next_cursor}})
+
+
+@bp.route("/users", methods=["POST"])
+def create_user() -> Response:
+    """Create a user (201)."""
+    emu = get_emulator()
+    require_auth("server", "admin")
+    body = body_dict()
+    _check_unknown(body, _SERVER_CREATABLE)
+    user = User(id="", signed_up_at=emu.now(), last_active_at=emu.now())
+    _apply_update(emu, user, body, creating=True)
+    user.id = new_id()
+    if user.primary_email is None:
+        user.primary_email_verified = False
+        user.primary_email_auth_enabled = False
+    with emu.lock:
+        emu.data.users[user.id] = user
+        out = user_json(emu, user, server=True)
+        emu.ensure_personal_team(user)
+    return json_response(out, status=201)
+
+
+@bp.route("/users/<user_id>", methods=["GET"])
+def get_user(user_id: str) -> Response:
+    """Read a user."""
+    emu = get_emulator()
+    require_auth("server", "admin")
+    return json_response(user_json(emu, _get_user(emu, user_id), server=True))
+
+
+@bp.route("/users/<user_id>", methods=["PATCH"])
+def patch_user(user_id: str) -> Response:
+    """Update a user."""
+    emu = get_emulator()
+    require_auth("server", "admin")
+    user = _get_user(emu, user_id)
+    body = body_dict()
+    _check_unknown(body, _SERVER_UPDATABLE)
+    _apply_update(emu, user, body)
+    return json_response(user_json(emu, user, server=True))
+
+
+@bp.route("/users/<user_id>", methods=["DELETE"])
+def delete_user(user_id: str) -> Response:
+    """Delete a user; its sessions die with it."""
+    emu = get_emulator()
+    require_auth("server", "admin")
+    if not emu.delete_user(user_id):
+        raise E.user_not_found()
+    return json_response({"success": True})
+
+
+# --- project ---------------------------------------------------------------------------------
+
+
+@bp.route("/projects/current", methods=["GET"])
+def current_project() -> Response:
+    """The project's client-visible configuration."""
+    auth = require_auth()
+    p = auth.project
+    return json_response(
+        {
+            "id": p.id,
+            "display_name": p.display_name,
+            "config": {
+                "sign_up_enabled": p.sign_up_enabled,
+                "credential_enabled": p.credential_enabled,
+                "magic_link_enabled": p.magic_link_enabled,
+                "passkey_enabled": p.passkey_enabled,
+                "client_team_creation_enabled": p.client_team_creation_enabled,
+                "client_user_deletion_enabled": p.client_user_deletion_enabled,
+                "allow_user_api_keys": p.allow_user_api_keys,
+                "allow_team_api_keys": p.allow_team_api_keys,
+                "enabled_oauth_providers": [{"id": pid} for pid in p.oauth_providers],
+                "domains": [{"domain": d, "handler_path": p.handler_path} for d in p.trusted_domains],
+            },
+        }
+    )
+
+
+# --- JWKS ------------------------------------------------------------------------------------
+
+
+@bp.route("/projects/<project_id>/.well-known/jwks.json", methods=["GET"])
+def jwks(project_id: str) -> Response:
+    """The project's public keys."""
+    emu = get_emulator()
+    if project_id != emu.project.id:
+        return Response("Project not found", status=404, content_type=E.TEXT_CONTENT_TYPE)
+    q = query_fields()
+    include_restricted = q.boolean("include_restricted")
+    include_anonymous = q.boolean("include_anonymous")
+    q.check()
+    auds = [project_id]
+    if include_restricted or include_anonymous:
+        auds.append(f"{project_id}:restricted")
+    if include_anonymous:
+        auds.append(f"{project_id}:anon")
+    resp = json_response(emu.keys.jwks(auds))
+    resp.headers["Cache-Control"] = "public, max-age=3600"
+    return resp
+
+
+@bp.route("/projects-anonymous-users/<project_id>/.well-known/jwks.json", methods=["GET"])
+def jwks_anonymous(project_id: str) -> Response:
+    """Redirect to the JWKS with anonymous keys included."""
+    resp = Response("", status=307)
+    resp.headers["Location"] = f"/api/v1/projects/{project_id}/.well-known/jwks.json?include_anonymous=true"
+    return resp
+
+
+@bp.route("/projects-restricted-users/<project_id>/.well-known/jwks.json", methods=["GET"])
+def jwks_restricted(project_id: str) -> Response:
+    """Redirect to the JWKS with restricted keys included."""
+    resp = Response("", status=307)
+    resp.headers["Location"] = f"/api/v1/projects/{project_id}/.well-known/jwks.json?include_restricted=true"
+    return resp
