@@ -100,6 +100,14 @@ def _subject(tokens: TokenSet) -> str | None:
     return sub if isinstance(sub, str) else None
 
 
+def request_user() -> StackUser | None:
+    """The user already authenticated for the current request, if any."""
+    cached = g.get("_stackauth_user")
+    if cached is not None and cached[0] is request._get_current_object():  # type: ignore[attr-defined]
+        return cached[1]  # type: ignore[no-any-return]
+    return None
+
+
 def authenticate(*, allow_anonymous: bool = False, allow_restricted: bool = False) -> StackUser:
     """Authenticate the current request and return its user, refreshing the session's token if needed.
 
@@ -107,10 +115,11 @@ def authenticate(*, allow_anonymous: bool = False, allow_restricted: bool = Fals
     :raises StackAuthUnavailable: the token expired and Stack Auth cannot refresh it right now (503).
     """
     state = get_state()
-    user: StackUser | None = g.get("_stackauth_user")
+    user = request_user()
     if user is None:
         user = _authenticate(state)
-        g._stackauth_user = user
+        # Tagged with the request: an app context (and so ``g``) can outlive one request in tests.
+        g._stackauth_user = (request._get_current_object(), user)  # type: ignore[attr-defined]
     try:
         state.verifier.check_policy(user.claims, allow_anonymous=allow_anonymous,
                                     allow_restricted=allow_restricted)

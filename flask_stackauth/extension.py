@@ -112,8 +112,10 @@ class StackAuth:
         @app.context_processor
         def _inject() -> dict[str, Any]:
             from .user import current_user
+            from .views import form_token
 
-            return {"current_user": current_user}
+            # ``stackauth_form_token()`` signs a sign-out form rendered by the app's own templates.
+            return {"current_user": current_user, "stackauth_form_token": form_token}
 
     @staticmethod
     def settings(app: Flask | None = None) -> StackAuthSettings:

@@ -9,7 +9,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from flask import g
 from werkzeug.local import LocalProxy
 
 #: User fields that access-token claims carry, by claim name (current servers; legacy tokens carry only ``sub``).
@@ -173,12 +172,9 @@ ANONYMOUS_USER = AnonymousUser()
 
 
 def _current_user() -> StackUser | AnonymousUser:
-    user = g.get("_stackauth_user")
-    if user is None:
-        from .decorators import load_user
+    from .decorators import load_user, request_user
 
-        user = load_user()
-    return user  # type: ignore[no-any-return]
+    return request_user() or load_user()
 
 
 #: The signed-in user of this request (:class:`StackUser`), or an :class:`AnonymousUser`.

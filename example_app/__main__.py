@@ -1,0 +1,39 @@
+"""``python -m example_app``: the example app against the bundled Stack Auth emulator (no account needed).
+
+Set ``STACK_PROJECT_ID`` (and keys, ``STACK_API_URL``) in the environment to use a real Stack Auth project
+instead; then no emulator is started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from flask_stackauth.emulator import run_emulator
+from flask_stackauth.testing import emulator_config
+
+from . import create_app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--emulator-port", type=int, default=8102)
+    args = parser.parse_args()
+
+    if os.environ.get("STACK_PROJECT_ID"):
+        app = create_app()
+        target = app.config.get("STACK_API_URL") or "Stack Auth"
+        print(f"Example app on http://{args.host}:{args.port}/ against {target}")
+        app.run(host=args.host, port=args.port)
+        return
+    with run_emulator(port=args.emulator_port) as emulator:
+        app = create_app(emulator_config(emulator))
+        print(f"Stack Auth emulator: {emulator.url} (project {emulator.project_id})")
+        print(f"Example app:         http://{args.host}:{args.port}/  <- open this; sign in with any email")
+        app.run(host=args.host, port=args.port, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()
