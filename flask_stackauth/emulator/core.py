@@ -377,7 +377,7 @@ class Emulator:
                     "is_restricted": bool(user.is_restricted) if user else False,
                     "restricted_reason": user.restricted_reason if user else None,
                     "requires_totp_mfa": bool(user.requires_totp_mfa) if user else False,
-                    "iss": issuer if issuer is not None else self.issuer_for(pid, kind, base),
+                    "iss": issuer if issuer is not None else self.issuer_for(aud.split(":")[0], kind, base),
                     "iat": issued,
                     "aud": aud,
                     "exp": issued + life,
