@@ -117,7 +117,7 @@ def authenticate(*, allow_anonymous: bool = False, allow_restricted: bool = Fals
     state = get_state()
     user = request_user()
     if user is None:
-        user = _authenticate(state)
+        user = _authenticate(state, allow_anonymous=allow_anonymous, allow_restricted=allow_restricted)
         # Tagged with the request: an app context (and so ``g``) can outlive one request in tests.
         g._stackauth_user = (request._get_current_object(), user)  # type: ignore[attr-defined]
     try:
@@ -128,7 +128,7 @@ def authenticate(*, allow_anonymous: bool = False, allow_restricted: bool = Fals
     return user
 
 
-def _authenticate(state: StackAuthState) -> StackUser:
+def _authenticate(state: StackAuthState, *, allow_anonymous: bool, allow_restricted: bool) -> StackUser:
     bearer = _bearer_token()
     if bearer is not None:
         if not bearer:
@@ -136,7 +136,8 @@ def _authenticate(state: StackAuthState) -> StackUser:
                 "The Authorization header must be 'Bearer <Stack Auth access token>'.",
                 code="UNPARSABLE_ACCESS_TOKEN", bearer_error="invalid_token")
         try:
-            claims = state.verifier.verify(bearer, allow_anonymous=True, allow_restricted=True)
+            # The view's own policy, so the anonymous users' keys are fetched only where a view opts in.
+            claims = state.verifier.verify(bearer, allow_anonymous=allow_anonymous, allow_restricted=allow_restricted)
         except InvalidAccessToken as exc:
             raise AuthenticationRequired(exc.message, code=exc.code, bearer_error="invalid_token") from None
         return _make_user(state, claims, bearer)
