@@ -53,6 +53,9 @@ class EmulatorServer:
         )
         self._server = server
         self.port = server.server_port
+        if self.emulator.base_url is None:
+            # Like a real server's configured API URL: tokens minted outside a request get this issuer too.
+            self.emulator.base_url = self.url
         self._thread = threading.Thread(target=server.serve_forever, name="stackauth-emulator", daemon=True)
         self._thread.start()
         return self

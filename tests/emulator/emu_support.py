@@ -130,6 +130,7 @@ def password_user(server: EmulatorServer, email: str, password: str = "password1
 
 def jwt_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Header and claims of a JWT, unverified."""
+
     def dec(s: str) -> dict[str, Any]:
         out: dict[str, Any] = json.loads(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)))
         return out

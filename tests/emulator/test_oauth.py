@@ -55,8 +55,15 @@ def test_full_sign_in_with_plain_requests(server: EmulatorServer, emu: Emulator)
     assert token.status_code == 200
     body = token.json()
     assert list(body) == [
-        "access_token", "token_type", "expires_in", "refresh_token", "scope",
-        "newUser", "is_new_user", "afterCallbackRedirectUrl", "after_callback_redirect_url",
+        "access_token",
+        "token_type",
+        "expires_in",
+        "refresh_token",
+        "scope",
+        "newUser",
+        "is_new_user",
+        "afterCallbackRedirectUrl",
+        "after_callback_redirect_url",
     ]
     assert body["token_type"] == "Bearer" and body["expires_in"] == 3599 and body["scope"] == "legacy"
     assert body["is_new_user"] is True and body["newUser"] is True
@@ -319,29 +326,48 @@ def test_invalid_scope_fails_at_callback(server: EmulatorServer) -> None:
 
 def test_token_endpoint_errors(server: EmulatorServer) -> None:
     url = f"{server.url}/api/v1/auth/oauth/token"
-    wrong = requests.post(url, data={"grant_type": "refresh_token", "refresh_token": "x", "client_id": "internal",
-                                     "client_secret": "nope"})
+    wrong = requests.post(
+        url,
+        data={"grant_type": "refresh_token", "refresh_token": "x", "client_id": "internal", "client_secret": "nope"},
+    )
     assert wrong.status_code == 400 and wrong.json()["details"] == {"client_id": None}
     assert wrong.json()["code"] == "INVALID_OAUTH_CLIENT_ID_OR_SECRET"
     missing = requests.post(url, data={"grant_type": "refresh_token", "refresh_token": "x"})
     assert missing.status_code == 400 and missing.headers["x-stack-known-error"] == "INVALID_OAUTH_CLIENT_ID_OR_SECRET"
-    grant = requests.post(url, data={"grant_type": "password", "client_id": "internal",
-                                     "client_secret": server.publishable_key})
+    grant = requests.post(
+        url, data={"grant_type": "password", "client_id": "internal", "client_secret": server.publishable_key}
+    )
     assert grant.status_code == 400 and grant.json()["code"] == "SCHEMA_ERROR"
     assert grant.json()["error"].endswith(
         "body.grant_type must be one of the following values: authorization_code, refresh_token"
     )
     no_body = requests.post(url)
     assert no_body.status_code == 400 and no_body.json()["code"] == "SCHEMA_ERROR"
-    bogus = requests.post(url, json={"grant_type": "authorization_code", "code": "x" * 64, "code_verifier": "y",
-                                     "redirect_uri": APP_REDIRECT, "client_id": "internal",
-                                     "client_secret": server.publishable_key})
+    bogus = requests.post(
+        url,
+        json={
+            "grant_type": "authorization_code",
+            "code": "x" * 64,
+            "code_verifier": "y",
+            "redirect_uri": APP_REDIRECT,
+            "client_id": "internal",
+            "client_secret": server.publishable_key,
+        },
+    )
     assert bogus.status_code == 400 and bogus.json()["code"] == "INVALID_AUTHORIZATION_CODE"
-    no_code = requests.post(url, data={"grant_type": "authorization_code", "client_id": "internal",
-                                       "client_secret": server.publishable_key})
+    no_code = requests.post(
+        url, data={"grant_type": "authorization_code", "client_id": "internal", "client_secret": server.publishable_key}
+    )
     assert no_code.status_code == 400 and no_code.json()["error"] == "invalid_request"
-    refresh = requests.post(url, data={"grant_type": "refresh_token", "refresh_token": "bogus",
-                                       "client_id": "internal", "client_secret": server.publishable_key})
+    refresh = requests.post(
+        url,
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": "bogus",
+            "client_id": "internal",
+            "client_secret": server.publishable_key,
+        },
+    )
     assert refresh.status_code == 401 and refresh.json()["code"] == "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED"
 
 
@@ -350,19 +376,32 @@ def test_token_endpoint_json_and_basic_auth(server: EmulatorServer) -> None:
     code = query_of(complete_oauth(flow.url, "basic@example.com"))["code"]
     resp = requests.post(
         f"{server.url}/api/v1/auth/oauth/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": flow.redirect_uri,
-              "code_verifier": flow.verifier},
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": flow.redirect_uri,
+            "code_verifier": flow.verifier,
+        },
         auth=(server.project_id, server.publishable_key),
     )
     assert resp.status_code == 200, resp.text
     refresh = requests.post(
         f"{server.url}/api/v1/auth/oauth/token",
-        json={"grant_type": "refresh_token", "refresh_token": resp.json()["refresh_token"],
-              "client_id": "internal", "client_secret": server.publishable_key},
+        json={
+            "grant_type": "refresh_token",
+            "refresh_token": resp.json()["refresh_token"],
+            "client_id": "internal",
+            "client_secret": server.publishable_key,
+        },
     )
     assert refresh.status_code == 200
     assert list(refresh.json()) == [
-        "access_token", "token_type", "expires_in", "scope", "afterCallbackRedirectUrl", "after_callback_redirect_url"
+        "access_token",
+        "token_type",
+        "expires_in",
+        "scope",
+        "afterCallbackRedirectUrl",
+        "after_callback_redirect_url",
     ]
     assert refresh.json()["expires_in"] == 3600
 

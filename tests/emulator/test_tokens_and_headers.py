@@ -12,9 +12,24 @@ from joserfc.jwk import KeySet
 from flask_stackauth.emulator import Emulator, EmulatorServer
 
 CURRENT_CLAIMS = [
-    "sub", "project_id", "branch_id", "refresh_token_id", "role", "name", "email", "email_verified",
-    "selected_team_id", "signed_up_at", "is_anonymous", "is_restricted", "restricted_reason", "requires_totp_mfa",
-    "iss", "iat", "aud", "exp",
+    "sub",
+    "project_id",
+    "branch_id",
+    "refresh_token_id",
+    "role",
+    "name",
+    "email",
+    "email_verified",
+    "selected_team_id",
+    "signed_up_at",
+    "is_anonymous",
+    "is_restricted",
+    "restricted_reason",
+    "requires_totp_mfa",
+    "iss",
+    "iat",
+    "aud",
+    "exp",
 ]
 
 
@@ -69,17 +84,24 @@ def test_key_rotation(server: EmulatorServer, emu: Emulator) -> None:
     http_kid = requests.post(f"{server.url}/_emulator/rotate-keys").json()["kid"]
     assert [k["kid"] for k in _jwks(server).json()["keys"]] == [http_kid, new_kid]
     emu.reset()
-    assert [k["kid"] for k in _jwks(server).json()["keys"]][0] == old_kid
+    assert next(k["kid"] for k in _jwks(server).json()["keys"]) == old_kid
 
 
 def test_expired_token_fails_everywhere(server: EmulatorServer, emu: Emulator) -> None:
     tokens = password_user(server, "exp@example.com")
     emu.advance_clock(601)
-    for method, path in [("GET", "/users/me"), ("GET", "/projects/current"), ("POST", "/auth/sessions/current/refresh")]:
+    for method, path in [
+        ("GET", "/users/me"),
+        ("GET", "/projects/current"),
+        ("POST", "/auth/sessions/current/refresh"),
+    ]:
         resp = requests.request(
             method,
             f"{server.url}/api/v1{path}",
-            headers={**client_headers(server, tokens["access_token"]), "x-stack-refresh-token": tokens["refresh_token"]},
+            headers={
+                **client_headers(server, tokens["access_token"]),
+                "x-stack-refresh-token": tokens["refresh_token"],
+            },
         )
         assert resp.status_code == 401, path
         assert resp.headers["x-stack-known-error"] == "ACCESS_TOKEN_EXPIRED"
@@ -116,7 +138,8 @@ def test_token_errors(server: EmulatorServer, emu: Emulator) -> None:
 
     garbage = me("garbage")
     assert garbage.status_code == 401 and garbage.json() == {
-        "code": "UNPARSABLE_ACCESS_TOKEN", "error": "Access token is not parsable."
+        "code": "UNPARSABLE_ACCESS_TOKEN",
+        "error": "Access token is not parsable.",
     }
     user = emu.create_user("odd@example.com")
     other = me(emu.mint_access_token(user["id"], audience="other-project"))
@@ -193,7 +216,8 @@ def test_body_parsing(server: EmulatorServer) -> None:
     url = f"{server.url}/api/v1/auth/password/sign-in"
     xml = requests.post(url, data="<a/>", headers={**client_headers(server), "content-type": "application/xml"})
     assert xml.status_code == 400 and xml.json() == {
-        "code": "BODY_PARSING_ERROR", "error": "Unknown content type in request body: application/xml"
+        "code": "BODY_PARSING_ERROR",
+        "error": "Unknown content type in request body: application/xml",
     }
     bad_json = requests.post(url, data="{", headers={**client_headers(server), "content-type": "application/json"})
     assert bad_json.json()["error"] == "Invalid JSON in request body"
@@ -201,7 +225,9 @@ def test_body_parsing(server: EmulatorServer) -> None:
     assert listy.status_code == 400 and listy.json()["code"] == "SCHEMA_ERROR"
     wrong_type = requests.post(url, json={"email": 5, "password": None}, headers=client_headers(server))
     assert wrong_type.status_code == 400 and "body.email must be a `string` type" in wrong_type.json()["error"]
-    form = requests.post(url, data={"email": "none@example.com", "password": "whatever1"}, headers=client_headers(server))
+    form = requests.post(
+        url, data={"email": "none@example.com", "password": "whatever1"}, headers=client_headers(server)
+    )
     assert form.status_code == 400 and form.json()["code"] == "EMAIL_PASSWORD_MISMATCH"
 
 
@@ -210,11 +236,21 @@ def test_projects_current(server: EmulatorServer, emu: Emulator) -> None:
     body = requests.get(f"{server.url}/api/v1/projects/current", headers=client_headers(server)).json()
     assert body["id"] == "internal" and body["display_name"] == "Stack Dashboard"
     assert list(body["config"]) == [
-        "sign_up_enabled", "credential_enabled", "magic_link_enabled", "passkey_enabled",
-        "client_team_creation_enabled", "client_user_deletion_enabled", "allow_user_api_keys",
-        "allow_team_api_keys", "enabled_oauth_providers", "domains",
+        "sign_up_enabled",
+        "credential_enabled",
+        "magic_link_enabled",
+        "passkey_enabled",
+        "client_team_creation_enabled",
+        "client_user_deletion_enabled",
+        "allow_user_api_keys",
+        "allow_team_api_keys",
+        "enabled_oauth_providers",
+        "domains",
     ]
     assert body["config"]["enabled_oauth_providers"] == [
-        {"id": "github"}, {"id": "google"}, {"id": "microsoft"}, {"id": "spotify"}
+        {"id": "github"},
+        {"id": "google"},
+        {"id": "microsoft"},
+        {"id": "spotify"},
     ]
     assert body["config"]["domains"] == [{"domain": "https://app.example.com", "handler_path": "/handler"}]
