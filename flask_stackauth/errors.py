@@ -300,6 +300,85 @@ class UserEmailAlreadyExists(KnownError):
     codes: ClassVar[tuple[str, ...]] = ("USER_EMAIL_ALREADY_EXISTS",)
 
 
+class UserIdDoesNotExist(UserNotFound):
+    """Stack's ``USER_ID_DOES_NOT_EXIST`` (creating a session for an unknown user)."""
+
+    codes: ClassVar[tuple[str, ...]] = ("USER_ID_DOES_NOT_EXIST",)
+
+
+class TeamMembershipAlreadyExists(KnownError):
+    """Stack's ``TEAM_MEMBERSHIP_ALREADY_EXISTS``: the user is already in the team."""
+
+    http_status = 409
+    codes: ClassVar[tuple[str, ...]] = ("TEAM_MEMBERSHIP_ALREADY_EXISTS",)
+
+
+class TeamPermissionNotFound(PermissionNotFound):
+    """Stack's ``TEAM_PERMISSION_NOT_FOUND``: revoking a team permission the user does not hold."""
+
+    codes: ClassVar[tuple[str, ...]] = ("TEAM_PERMISSION_NOT_FOUND",)
+
+
+class WrongPermissionScope(PermissionNotFound):
+    """Stack's ``WRONG_PERMISSION_SCOPE``: a team permission used as a project one, or the reverse."""
+
+    codes: ClassVar[tuple[str, ...]] = ("WRONG_PERMISSION_SCOPE",)
+
+
+class PermissionIdAlreadyExists(KnownError):
+    """Stack's ``PERMISSION_ID_ALREADY_EXISTS`` (defining a permission twice)."""
+
+    http_status = 409
+    codes: ClassVar[tuple[str, ...]] = ("PERMISSION_ID_ALREADY_EXISTS",)
+
+
+class ContainedPermissionNotFound(KnownError):
+    """Stack's ``CONTAINED_PERMISSION_NOT_FOUND``."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("CONTAINED_PERMISSION_NOT_FOUND",)
+
+
+class TeamPermissionRequired(KnownError):
+    """Stack's ``TEAM_PERMISSION_REQUIRED``: Stack refused a user's call for lack of a team permission."""
+
+    http_status = 403
+    codes: ClassVar[tuple[str, ...]] = ("TEAM_PERMISSION_REQUIRED",)
+
+
+class ProjectPermissionRequired(KnownError):
+    """Stack's ``PROJECT_PERMISSION_REQUIRED``."""
+
+    http_status = 403
+    codes: ClassVar[tuple[str, ...]] = ("PROJECT_PERMISSION_REQUIRED",)
+
+
+class CannotDeleteCurrentSession(KnownError):
+    """Stack's ``CANNOT_DELETE_CURRENT_SESSION``."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("CANNOT_DELETE_CURRENT_SESSION",)
+
+
+class InvalidSecretServerKey(ProjectAuthenticationError):
+    """Stack's ``INVALID_SECRET_SERVER_KEY``: ``STACK_SECRET_SERVER_KEY`` is wrong for this project."""
+
+    codes: ClassVar[tuple[str, ...]] = ("INVALID_SECRET_SERVER_KEY",)
+
+
+class InsufficientAccessType(ProjectAuthenticationError):
+    """Stack's ``INSUFFICIENT_ACCESS_TYPE``: the endpoint needs a stronger key (server or admin)."""
+
+    codes: ClassVar[tuple[str, ...]] = ("INSUFFICIENT_ACCESS_TYPE",)
+
+
+class SessionNotFound(StackAuthError):
+    """A session id that is unknown or does not belong to the named user (Stack has no code for it)."""
+
+    http_status = 404
+    default_code = "SESSION_NOT_FOUND"
+
+
 class SchemaError(KnownError):
     """Stack rejected the request's shape (``SCHEMA_ERROR``, ``BODY_PARSING_ERROR``)."""
 
