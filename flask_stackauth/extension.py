@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 
 from .client import StackAuthClient
 from .config import StackAuthSettings, load_settings
 from .errors import StackAuthConfigError, StackAuthError, handle_stackauth_error
 from .oauth import StackOAuth
+from .redis_lock import refresh_lock_from_config
 from .tokens import RefreshCoordinator
 from .user import ProfileCache
 from .verify import TokenVerifier
+
+if TYPE_CHECKING:
+    from .server import ServerAPI
 
 EXTENSION_KEY = "stackauth"
 #: How long the project's public configuration (enabled providers, ...) is cached.
@@ -103,8 +107,12 @@ class StackAuth:
         settings = load_settings(app.config)
         _check_cookie_settings(app)
         app.extensions[EXTENSION_KEY] = StackAuthState(settings)
+        app.extensions[EXTENSION_KEY].refresher.cluster_lock = refresh_lock_from_config(app.config)
 
+        from .cli import stackauth_cli
         from .views import blueprint
+
+        app.cli.add_command(stackauth_cli)
 
         app.register_blueprint(blueprint, url_prefix=settings.url_prefix or None)
         app.register_error_handler(StackAuthError, handle_stackauth_error)
@@ -116,6 +124,27 @@ class StackAuth:
 
             # ``stackauth_form_token()`` signs a sign-out form rendered by the app's own templates.
             return {"current_user": current_user, "stackauth_form_token": form_token}
+
+    @property
+    def server(self) -> ServerAPI:
+        """The server API of the current app (:class:`~flask_stackauth.server.ServerAPI`).
+
+        Use it inside an app or request context; it needs ``STACK_SECRET_SERVER_KEY``.
+
+        :raises StackAuthConfigError: outside an app context, or without a secret server key.
+        """
+        from .permissions import permission_cache
+        from .server import ServerAPI
+
+        if not has_app_context():
+            raise StackAuthConfigError(
+                "stack.server belongs to the current app: use it inside a request or `with app.app_context():`.")
+        state = get_state()
+        if not state.settings.secret_server_key:
+            raise StackAuthConfigError(
+                "stack.server needs STACK_SECRET_SERVER_KEY (the project's secret server key, from the Stack Auth "
+                "dashboard under API Keys); it is not set for this app.")
+        return ServerAPI(state.client, on_permissions_changed=permission_cache().forget)
 
     @staticmethod
     def settings(app: Flask | None = None) -> StackAuthSettings:

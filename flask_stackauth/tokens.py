@@ -14,7 +14,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from .errors import StackAuthUnavailable
 
@@ -137,6 +137,14 @@ def _fingerprint(refresh_token: str) -> str:
     return hashlib.sha256(refresh_token.encode()).hexdigest()
 
 
+class ClusterRefreshLock(Protocol):
+    """Single-flight across processes, such as :class:`~flask_stackauth.redis_lock.RedisRefreshLock`."""
+
+    def refresh(self, refresh_token: str, run: Callable[[], TokenSet], *, min_valid: float,
+                timeout: float) -> TokenSet:
+        """Tokens another process just got for ``refresh_token``, else ``run()``'s."""
+
+
 class RefreshCoordinator:
     """Makes concurrent refreshes of one refresh token in this process share a single call.
 
@@ -150,6 +158,8 @@ class RefreshCoordinator:
         self._flights: dict[str, _Flight] = {}
         self._recent: OrderedDict[str, TokenSet] = OrderedDict()
         self._max = max_remembered
+        #: Also share refreshes between processes (``STACK_REFRESH_LOCK_REDIS_URL``); ``None``: per process.
+        self.cluster_lock: ClusterRefreshLock | None = None
 
     def forget(self, refresh_token: str) -> None:
         """Drop what is remembered for ``refresh_token`` (after sign-out or a failed refresh)."""
@@ -174,7 +184,9 @@ class RefreshCoordinator:
                 flight = self._flights[key] = _Flight()
         if leader:
             try:
-                flight.result = run()
+                lock = self.cluster_lock
+                flight.result = run() if lock is None else lock.refresh(refresh_token, run, min_valid=min_valid,
+                                                                        timeout=timeout)
             except BaseException as exc:
                 flight.error = exc
             finally:
