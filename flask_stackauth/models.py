@@ -1,0 +1,182 @@
+"""Typed results of the server API and of ``current_user``: small frozen dataclasses with Stack's field names.
+
+Each keeps the whole object Stack Auth sent in ``raw``, so fields a newer server adds are not lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def _str(data: dict[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _int(data: dict[str, Any], name: str) -> int | None:
+    value = data.get(name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value)
+
+
+def _bool(data: dict[str, Any], name: str) -> bool:
+    return data.get(name) is True
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
+class Team:
+    """A team. ``server_metadata`` and ``created_at_millis`` are ``None`` when read with a user's token."""
+
+    id: str
+    display_name: str
+    profile_image_url: str | None = None
+    client_metadata: Any = None
+    client_read_only_metadata: Any = None
+    server_metadata: Any = None
+    created_at_millis: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: Any) -> Team:
+        """Build a team from Stack's JSON object."""
+        data = _object(data)
+        return cls(
+            id=_str(data, "id") or "",
+            display_name=_str(data, "display_name") or "",
+            profile_image_url=_str(data, "profile_image_url"),
+            client_metadata=data.get("client_metadata"),
+            client_read_only_metadata=data.get("client_read_only_metadata"),
+            server_metadata=data.get("server_metadata"),
+            created_at_millis=_int(data, "created_at_millis"),
+            raw=dict(data),
+        )
+
+
+@dataclass(frozen=True)
+class OAuthProvider:
+    """An OAuth account connected to a user."""
+
+    id: str
+    account_id: str
+    email: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> OAuthProvider:
+        """Build from Stack's ``{id, account_id, email}``."""
+        data = _object(data)
+        return cls(id=_str(data, "id") or "", account_id=_str(data, "account_id") or "", email=_str(data, "email"))
+
+
+@dataclass(frozen=True)
+class ServerUser:
+    """A user as the server API sees it (every field of Stack's server user object)."""
+
+    id: str
+    primary_email: str | None = None
+    primary_email_verified: bool = False
+    primary_email_auth_enabled: bool = False
+    display_name: str | None = None
+    profile_image_url: str | None = None
+    signed_up_at_millis: int | None = None
+    last_active_at_millis: int | None = None
+    client_metadata: Any = None
+    client_read_only_metadata: Any = None
+    server_metadata: Any = None
+    has_password: bool = False
+    auth_with_email: bool = False
+    oauth_providers: tuple[OAuthProvider, ...] = ()
+    selected_team_id: str | None = None
+    selected_team: Team | None = None
+    requires_totp_mfa: bool = False
+    otp_auth_enabled: bool = False
+    passkey_auth_enabled: bool = False
+    is_anonymous: bool = False
+    is_restricted: bool = False
+    restricted_reason: Any = None
+    restricted_by_admin: bool = False
+    restricted_by_admin_reason: str | None = None
+    country_code: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: Any) -> ServerUser:
+        """Build a user from Stack's JSON object (fields older servers lack take their defaults)."""
+        data = _object(data)
+        providers = data.get("oauth_providers")
+        team = data.get("selected_team")
+        return cls(
+            id=_str(data, "id") or "",
+            primary_email=_str(data, "primary_email"),
+            primary_email_verified=_bool(data, "primary_email_verified"),
+            primary_email_auth_enabled=_bool(data, "primary_email_auth_enabled"),
+            display_name=_str(data, "display_name"),
+            profile_image_url=_str(data, "profile_image_url"),
+            signed_up_at_millis=_int(data, "signed_up_at_millis"),
+            last_active_at_millis=_int(data, "last_active_at_millis"),
+            client_metadata=data.get("client_metadata"),
+            client_read_only_metadata=data.get("client_read_only_metadata"),
+            server_metadata=data.get("server_metadata"),
+            has_password=_bool(data, "has_password"),
+            auth_with_email=_bool(data, "auth_with_email"),
+            oauth_providers=tuple(OAuthProvider.from_json(p) for p in providers)
+            if isinstance(providers, list) else (),
+            selected_team_id=_str(data, "selected_team_id"),
+            selected_team=Team.from_json(team) if isinstance(team, dict) else None,
+            requires_totp_mfa=_bool(data, "requires_totp_mfa"),
+            otp_auth_enabled=_bool(data, "otp_auth_enabled"),
+            passkey_auth_enabled=_bool(data, "passkey_auth_enabled"),
+            is_anonymous=_bool(data, "is_anonymous"),
+            is_restricted=_bool(data, "is_restricted"),
+            restricted_reason=data.get("restricted_reason"),
+            restricted_by_admin=_bool(data, "restricted_by_admin"),
+            restricted_by_admin_reason=_str(data, "restricted_by_admin_reason"),
+            country_code=_str(data, "country_code"),
+            raw=dict(data),
+        )
+
+
+@dataclass(frozen=True)
+class Session:
+    """A user's session (a refresh token) as ``GET /auth/sessions`` lists it; times in milliseconds."""
+
+    id: str
+    user_id: str
+    created_at: int | None = None
+    last_used_at: int | None = None
+    is_impersonation: bool = False
+    is_current_session: bool = False
+    last_used_at_end_user_ip_info: Any = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: Any) -> Session:
+        """Build a session from Stack's JSON object."""
+        data = _object(data)
+        return cls(
+            id=_str(data, "id") or "",
+            user_id=_str(data, "user_id") or "",
+            created_at=_int(data, "created_at"),
+            last_used_at=_int(data, "last_used_at"),
+            is_impersonation=_bool(data, "is_impersonation"),
+            is_current_session=_bool(data, "is_current_session"),
+            last_used_at_end_user_ip_info=data.get("last_used_at_end_user_ip_info"),
+            raw=dict(data),
+        )
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    """An access token and its refresh token, as ``POST /auth/sessions`` issues them. Never log either."""
+
+    access_token: str
+    refresh_token: str
+
+    def __repr__(self) -> str:
+        # Tokens are credentials: keep them out of reprs, tracebacks and log lines.
+        return "TokenPair(access_token=<hidden>, refresh_token=<hidden>)"

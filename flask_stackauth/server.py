@@ -1,0 +1,419 @@
+"""The server API: users, sessions, teams and permissions through the project's secret server key.
+
+Reach it as ``stack.server`` inside an app or request context::
+
+    user = stack.server.users.create(primary_email="a@example.com", password="correct horse")
+    team = stack.server.teams.create(display_name="Ops", creator_user_id=user.id)
+    stack.server.permissions.has(user.id, "$read_members", team_id=team.id)   # True
+
+Ids are checked before any call: a string that cannot be a Stack id (Stack uses UUIDs) is treated like
+an unknown id, so it raises the same typed error without reaching Stack Auth, and cannot change the path.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+from .client import AccessType, StackAuthClient
+from .errors import (
+    NotSupportedByServer,
+    PermissionNotFound,
+    SessionNotFound,
+    StackAuthHTTPError,
+    TeamNotFound,
+    UserNotFound,
+)
+from .models import ServerUser, Session, Team, TokenPair
+
+#: Stack's permission id syntax (``permissionDefinitionIdSchema``).
+PERMISSION_ID = re.compile(r"^\$?[a-z0-9_:]+$")
+
+
+class _Unset(enum.Enum):
+    UNSET = 0
+
+
+#: Default of optional update fields: "leave unchanged" (``None`` clears a field).
+UNSET = _Unset.UNSET
+
+
+def is_stack_id(value: object) -> bool:
+    """Whether ``value`` is a well-formed Stack id (a UUID in its canonical text form)."""
+    if not isinstance(value, str) or len(value) != 36:
+        return False
+    try:
+        return str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False
+
+
+def _user_id(value: object) -> str:
+    if not is_stack_id(value):
+        raise UserNotFound("USER_NOT_FOUND", "User not found.", {"user_id": str(value)[:100]}, 404)
+    return str(value)
+
+
+def _team_id(value: object) -> str:
+    if not is_stack_id(value):
+        raise TeamNotFound("TEAM_NOT_FOUND", f"Team {str(value)[:100]} not found.", {"team_id": str(value)[:100]},
+                           404)
+    return str(value)
+
+
+def _permission_id(value: object) -> str:
+    if not isinstance(value, str) or len(value) > 200 or not PERMISSION_ID.match(value):
+        raise PermissionNotFound("PERMISSION_NOT_FOUND", f"Permission {str(value)[:100]!r} not found.",
+                                 {"permission_id": str(value)[:100]}, 404)
+    return value
+
+
+def _fields(**values: Any) -> dict[str, Any]:
+    """The keyword arguments that were given (not :data:`UNSET`), as a JSON body."""
+    return {k: v for k, v in values.items() if v is not UNSET}
+
+
+class _Resource:
+    def __init__(self, api: ServerAPI) -> None:
+        self._api = api
+
+    def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None,
+              feature: str = "") -> Any:
+        return self._api.call(method, path, params=params, json=json, feature=feature)
+
+
+class Users(_Resource):
+    """``stack.server.users``: read, list, create, update and delete users."""
+
+    def get(self, user_id: str) -> ServerUser:
+        """The user with this id.
+
+        :raises UserNotFound: no such user.
+        """
+        return ServerUser.from_json(self._call("GET", f"/api/v1/users/{_user_id(user_id)}"))
+
+    def list(self, *, query: str | None = None, page_size: int | None = None, team_id: str | None = None,
+             desc: bool | None = None, include_anonymous: bool | None = None) -> Iterator[ServerUser]:
+        """Iterate over users, following Stack's ``next_cursor`` page by page.
+
+        :param query: free-text filter (email, name, id).
+        :param page_size: users fetched per call (Stack's ``limit``); all in one call when ``None``.
+        :param team_id: only members of this team.
+        """
+        if page_size is not None and (isinstance(page_size, bool) or not isinstance(page_size, int)
+                                      or page_size < 1):
+            raise ValueError("page_size must be a positive integer")
+        params: dict[str, Any] = {}
+        if query is not None:
+            params["query"] = query
+        if page_size is not None:
+            params["limit"] = page_size
+        if team_id is not None:
+            if not is_stack_id(team_id):
+                return iter(())
+            params["team_id"] = team_id
+        if desc is not None:
+            params["desc"] = "true" if desc else "false"
+        if include_anonymous is not None:
+            params["include_anonymous"] = "true" if include_anonymous else "false"
+        return self._pages(params)
+
+    def _pages(self, params: dict[str, Any]) -> Iterator[ServerUser]:
+        seen: set[str] = set()
+        while True:
+            answer = self._call("GET", "/api/v1/users", params=params)
+            answer = answer if isinstance(answer, dict) else {}
+            for item in answer.get("items") or []:
+                yield ServerUser.from_json(item)
+            pagination = answer.get("pagination") or {}
+            cursor = pagination.get("next_cursor") if isinstance(pagination, dict) else None
+            # A cursor seen before would loop forever: stop instead.
+            if not isinstance(cursor, str) or not cursor or cursor in seen:
+                return
+            seen.add(cursor)
+            params = {**params, "cursor": cursor}
+
+    def create(self, *, primary_email: str | None = None, password: str | None = None,
+               display_name: str | None = None, primary_email_verified: bool | None = None,
+               primary_email_auth_enabled: bool | None = None, client_metadata: Any = UNSET,
+               client_read_only_metadata: Any = UNSET, server_metadata: Any = UNSET,
+               profile_image_url: str | None = None, **extra: Any) -> ServerUser:
+        """Create a user (Stack answers 201).
+
+        With ``password``, ``primary_email_auth_enabled`` defaults to true, so the password signs in.
+        Any other field of Stack's server create schema can be passed as a keyword argument.
+
+        :raises UserEmailAlreadyExists: an email-auth user with this email exists.
+        :raises KnownError: ``PASSWORD_TOO_SHORT``, ``SCHEMA_ERROR`` ...
+        """
+        if password is not None and primary_email_auth_enabled is None:
+            primary_email_auth_enabled = True
+        body = {k: v for k, v in {
+            "primary_email": primary_email, "password": password, "display_name": display_name,
+            "primary_email_verified": primary_email_verified,
+            "primary_email_auth_enabled": primary_email_auth_enabled, "profile_image_url": profile_image_url,
+        }.items() if v is not None}
+        body.update(_fields(client_metadata=client_metadata, client_read_only_metadata=client_read_only_metadata,
+                            server_metadata=server_metadata))
+        body.update(extra)
+        return ServerUser.from_json(self._call("POST", "/api/v1/users", json=body))
+
+    def update(self, user_id: str, *, display_name: str | _Unset | None = UNSET,
+               primary_email: str | _Unset | None = UNSET, primary_email_verified: bool | _Unset = UNSET,
+               primary_email_auth_enabled: bool | _Unset = UNSET, password: str | _Unset | None = UNSET,
+               profile_image_url: str | _Unset | None = UNSET, selected_team_id: str | _Unset | None = UNSET,
+               client_metadata: Any = UNSET, client_read_only_metadata: Any = UNSET,
+               server_metadata: Any = UNSET, **extra: Any) -> ServerUser:
+        """Update the given fields of a user (``None`` clears a field; omitted fields stay).
+
+        :raises UserNotFound: no such user.
+        """
+        body = _fields(display_name=display_name, primary_email=primary_email,
+                       primary_email_verified=primary_email_verified,
+                       primary_email_auth_enabled=primary_email_auth_enabled, password=password,
+                       profile_image_url=profile_image_url, selected_team_id=selected_team_id,
+                       client_metadata=client_metadata, client_read_only_metadata=client_read_only_metadata,
+                       server_metadata=server_metadata)
+        body.update(extra)
+        return ServerUser.from_json(self._call("PATCH", f"/api/v1/users/{_user_id(user_id)}", json=body))
+
+    def delete(self, user_id: str) -> None:
+        """Delete a user; its sessions end with it.
+
+        :raises UserNotFound: no such user.
+        """
+        self._call("DELETE", f"/api/v1/users/{_user_id(user_id)}")
+
+
+class Sessions(_Resource):
+    """``stack.server.sessions``: sign a user in from the server, list and revoke sessions."""
+
+    def create(self, user_id: str, *, expires_in_millis: int | None = None,
+               is_impersonation: bool = False) -> TokenPair:
+        """A new session for the user, as a token pair (for tests, impersonation, service sign-in).
+
+        :raises UserNotFound: no such user (Stack's ``USER_ID_DOES_NOT_EXIST``).
+        """
+        body: dict[str, Any] = {"user_id": _user_id(user_id)}
+        if expires_in_millis is not None:
+            body["expires_in_millis"] = expires_in_millis
+        if is_impersonation:
+            body["is_impersonation"] = True
+        answer = self._call("POST", "/api/v1/auth/sessions", json=body)
+        answer = answer if isinstance(answer, dict) else {}
+        access, refresh = answer.get("access_token"), answer.get("refresh_token")
+        if not isinstance(access, str) or not isinstance(refresh, str):
+            raise StackAuthHTTPError("Stack Auth created a session but sent no token pair.", status=200)
+        return TokenPair(access, refresh)
+
+    def list(self, user_id: str) -> list[Session]:
+        """The user's live sessions.
+
+        :raises NotSupportedByServer: older servers (v2.7) cannot list sessions.
+        :raises UserNotFound: no such user.
+        """
+        answer = self._call("GET", "/api/v1/auth/sessions", params={"user_id": _user_id(user_id)},
+                            feature="listing sessions")
+        items = answer.get("items") if isinstance(answer, dict) else None
+        return [Session.from_json(item) for item in items or []]
+
+    def revoke(self, session_id: str, *, user_id: str) -> None:
+        """Revoke one of ``user_id``'s sessions.
+
+        Stack Auth does not check that the session belongs to the user named in the call, so this does
+        first: another user's session id is refused like an unknown one.
+
+        :raises SessionNotFound: the user has no live session with this id.
+        :raises NotSupportedByServer: older servers (v2.7) cannot revoke single sessions.
+        """
+        uid = _user_id(user_id)
+        if not is_stack_id(session_id) or session_id not in {s.id for s in self.list(uid)}:
+            raise SessionNotFound(f"User {uid} has no session {str(session_id)[:100]}.")
+        try:
+            self._call("DELETE", f"/api/v1/auth/sessions/{session_id}", params={"user_id": uid},
+                       feature="revoking sessions")
+        except StackAuthHTTPError as exc:
+            if exc.status == 404:  # revoked in the meantime: Stack's plain "Session not found."
+                raise SessionNotFound(f"User {uid} has no session {session_id}.") from None
+            raise
+
+
+class Teams(_Resource):
+    """``stack.server.teams``: teams and their memberships."""
+
+    def get(self, team_id: str) -> Team:
+        """The team with this id.
+
+        :raises TeamNotFound: no such team.
+        """
+        return Team.from_json(self._call("GET", f"/api/v1/teams/{_team_id(team_id)}"))
+
+    def list(self, *, user_id: str | None = None) -> list[Team]:
+        """Every team of the project, or the teams ``user_id`` is a member of (oldest first)."""
+        params: dict[str, Any] = {}
+        if user_id is not None:
+            if not is_stack_id(user_id):
+                return []
+            params["user_id"] = user_id
+        answer = self._call("GET", "/api/v1/teams", params=params)
+        items = answer.get("items") if isinstance(answer, dict) else None
+        return [Team.from_json(item) for item in items or []]
+
+    def create(self, *, display_name: str, creator_user_id: str | None = None,
+               profile_image_url: str | None = None, client_metadata: Any = UNSET,
+               client_read_only_metadata: Any = UNSET, server_metadata: Any = UNSET) -> Team:
+        """Create a team; ``creator_user_id`` joins it with the project's creator permissions.
+
+        :raises UserNotFound: the creator does not exist (no team is created then).
+        """
+        body: dict[str, Any] = {"display_name": display_name}
+        if creator_user_id is not None:
+            body["creator_user_id"] = _user_id(creator_user_id)
+        if profile_image_url is not None:
+            body["profile_image_url"] = profile_image_url
+        body.update(_fields(client_metadata=client_metadata, client_read_only_metadata=client_read_only_metadata,
+                            server_metadata=server_metadata))
+        return Team.from_json(self._call("POST", "/api/v1/teams", json=body))
+
+    def update(self, team_id: str, *, display_name: str | _Unset = UNSET,
+               profile_image_url: str | _Unset | None = UNSET, client_metadata: Any = UNSET,
+               client_read_only_metadata: Any = UNSET, server_metadata: Any = UNSET) -> Team:
+        """Update the given fields of a team.
+
+        :raises TeamNotFound: no such team.
+        """
+        body = _fields(display_name=display_name, profile_image_url=profile_image_url,
+                       client_metadata=client_metadata, client_read_only_metadata=client_read_only_metadata,
+                       server_metadata=server_metadata)
+        return Team.from_json(self._call("PATCH", f"/api/v1/teams/{_team_id(team_id)}", json=body))
+
+    def delete(self, team_id: str) -> None:
+        """Delete a team with its memberships and team permissions.
+
+        :raises TeamNotFound: no such team.
+        """
+        self._call("DELETE", f"/api/v1/teams/{_team_id(team_id)}")
+
+    def add_member(self, team_id: str, user_id: str) -> None:
+        """Add a user to a team, with the project's default member permissions.
+
+        :raises UserNotFound: / :raises TeamNotFound: unknown user or team.
+        :raises TeamMembershipAlreadyExists: the user is already a member.
+        """
+        self._call("POST", f"/api/v1/team-memberships/{_team_id(team_id)}/{_user_id(user_id)}")
+        self._api.forget_permissions(user_id)
+
+    def remove_member(self, team_id: str, user_id: str) -> None:
+        """Remove a user from a team (its team permissions go with the membership).
+
+        :raises TeamMembershipNotFound: the user is not a member.
+        """
+        self._call("DELETE", f"/api/v1/team-memberships/{_team_id(team_id)}/{_user_id(user_id)}")
+        self._api.forget_permissions(user_id)
+
+
+class Permissions(_Resource):
+    """``stack.server.permissions``: team permissions (with ``team_id``) and project permissions (without)."""
+
+    def _path(self, user_id: str, permission_id: str, team_id: str | None) -> str:
+        uid, pid = _user_id(user_id), quote(_permission_id(permission_id), safe="")
+        if team_id is None:
+            return f"/api/v1/project-permissions/{uid}/{pid}"
+        return f"/api/v1/team-permissions/{_team_id(team_id)}/{uid}/{pid}"
+
+    @staticmethod
+    def _feature(team_id: str | None) -> str:
+        return "team permissions" if team_id is not None else "project permissions"
+
+    def grant(self, user_id: str, permission_id: str, *, team_id: str | None = None) -> None:
+        """Grant a permission (granting one already held is fine).
+
+        :raises PermissionNotFound: the permission is not defined (``WrongPermissionScope``: wrong kind).
+        :raises TeamMembershipNotFound: a team permission for a user outside the team.
+        :raises NotSupportedByServer: project permissions on older servers (v2.7).
+        """
+        self._call("POST", self._path(user_id, permission_id, team_id), feature=self._feature(team_id))
+        self._api.forget_permissions(user_id)
+
+    def revoke(self, user_id: str, permission_id: str, *, team_id: str | None = None) -> None:
+        """Revoke a permission the user holds directly.
+
+        :raises TeamPermissionNotFound: / :raises PermissionNotFound: the user does not hold it.
+        """
+        self._call("DELETE", self._path(user_id, permission_id, team_id), feature=self._feature(team_id))
+        self._api.forget_permissions(user_id)
+
+    def list(self, user_id: str, *, team_id: str | None = None, recursive: bool = True) -> list[str]:
+        """The ids of the permissions the user holds (in ``team_id``, or project-wide), sorted.
+
+        ``recursive`` (the default) includes permissions contained in the ones held directly.
+        An id that cannot exist gives an empty list, as an unknown one does.
+        """
+        if not is_stack_id(user_id) or (team_id is not None and not is_stack_id(team_id)):
+            return []
+        params: dict[str, Any] = {"user_id": user_id, "recursive": "true" if recursive else "false"}
+        if team_id is None:
+            path = "/api/v1/project-permissions"
+        else:
+            path, params["team_id"] = "/api/v1/team-permissions", team_id
+        answer = self._call("GET", path, params=params, feature=self._feature(team_id))
+        items = answer.get("items") if isinstance(answer, dict) else None
+        return sorted({item["id"] for item in items or []
+                       if isinstance(item, dict) and isinstance(item.get("id"), str)})
+
+    def has(self, user_id: str, permission_id: str, *, team_id: str | None = None) -> bool:
+        """Whether the user holds the permission, directly or through one that contains it."""
+        return permission_id in self.list(user_id, team_id=team_id)
+
+
+class ServerAPI:
+    """Stack Auth's server API for one app (``stack.server``): :attr:`users`, :attr:`sessions`,
+    :attr:`teams` and :attr:`permissions`, all sent with the secret server key."""
+
+    def __init__(self, client: StackAuthClient, *, on_permissions_changed: Any = None) -> None:
+        self._client = client
+        self._on_permissions_changed = on_permissions_changed
+        self.users = Users(self)
+        self.sessions = Sessions(self)
+        self.teams = Teams(self)
+        self.permissions = Permissions(self)
+
+    def __repr__(self) -> str:
+        return f"<ServerAPI project={self._client.settings.project_id!r}>"
+
+    def forget_permissions(self, user_id: str) -> None:
+        """Drop this process's cached permission answers for ``user_id`` (after a change made here)."""
+        if self._on_permissions_changed is not None:
+            self._on_permissions_changed(user_id)
+
+    def call(self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None,
+             feature: str = "") -> Any:
+        """One server-key call; a route the server lacks becomes :class:`NotSupportedByServer`."""
+        return call_stack(self._client, method, path, access_type="server", params=params, json=json,
+                          feature=feature)
+
+
+def call_stack(client: StackAuthClient, method: str, path: str, *, access_type: AccessType = "server",
+               access_token: str | None = None, params: dict[str, Any] | None = None, json: Any = None,
+               feature: str = "") -> Any:
+    """Call Stack Auth; a route the server does not have becomes :class:`NotSupportedByServer`.
+
+    :param feature: what the route is for, named in the error (e.g. ``"project permissions"``).
+    """
+    try:
+        return client.request(method, path, access_type=access_type, access_token=access_token,
+                              params=params, json=json)
+    except StackAuthHTTPError as exc:
+        # Stack Auth answers its real errors as known errors; a plain-text 404/405 means "no such route",
+        # which is how older servers answer for features they do not have yet. The one exception is
+        # v2.8's plain "Session not found." for an unknown session id.
+        if exc.status == 405 or (exc.status == 404 and not exc.body.startswith("Session not found")):
+            what = feature or f"{method} {path}"
+            raise NotSupportedByServer(
+                f"This Stack Auth server does not support {what} (it answered HTTP {exc.status} to "
+                f"{method} {path}); it needs a newer Stack Auth server.") from None
+        raise
