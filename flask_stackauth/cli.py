@@ -94,11 +94,11 @@ def _base_url(app: Flask, host: str | None) -> tuple[str, bool]:
     value = host or app.config.get("SERVER_NAME")
     if not value:
         return f"{scheme}://{DEFAULT_HOST}", True
-    value = str(value).rstrip("/")
+    value = str(value)
     if "://" not in value:
         value = f"{scheme}://{value}"
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise _Problem(f"--host must be a host name such as app.example.com or a URL such as "
                        f"https://app.example.com, got {host!r}.")
     return f"{parts.scheme}://{parts.netloc}", False
@@ -172,8 +172,10 @@ def _check(report: _Report, state: StackAuthState, host: str | None) -> None:
     if settings.redirect_uri:
         callback, source = settings.redirect_uri, "STACK_REDIRECT_URI"
         if _callback_route(app, callback) != "stackauth.callback":
+            with app.test_request_context("/"):
+                route = url_for("stackauth.callback")
             report.warn(f"STACK_REDIRECT_URI's path {urlsplit(callback).path!r} is not this app's callback route "
-                        f"{url_for('stackauth.callback')!r}: fine only if a proxy maps one onto the other")
+                        f"{route!r}: fine only if a proxy maps one onto the other")
     else:
         base, assumed = _base_url(app, host)
         with app.test_request_context("/", base_url=base):
