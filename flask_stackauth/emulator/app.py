@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 #: Route modules (relative to this package); each exposes ``bp``, a Flask blueprint.
 #: Add a module name here to serve more endpoints.
-ROUTE_MODULES: list[str] = ["oauth", "auth", "users", "provider", "controls", "mfa", "otp"]
+ROUTE_MODULES: list[str] = ["oauth", "auth", "users", "provider", "controls", "mfa", "otp", "teams"]
 
 _REQUEST_ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
