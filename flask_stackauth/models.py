@@ -5,8 +5,19 @@ Each keeps the whole object Stack Auth sent in ``raw``, so fields a newer server
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Any
+
+
+class Unset(enum.Enum):
+    """The type of :data:`UNSET`."""
+
+    UNSET = 0
+
+
+#: Default of optional update arguments: "leave unchanged" (``None`` clears a field).
+UNSET = Unset.UNSET
 
 
 def _str(data: dict[str, Any], name: str) -> str | None:

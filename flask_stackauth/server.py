@@ -12,7 +12,6 @@ an unknown id, so it raises the same typed error without reaching Stack Auth, an
 
 from __future__ import annotations
 
-import enum
 import re
 import uuid
 from collections.abc import Iterator
@@ -28,18 +27,12 @@ from .errors import (
     TeamNotFound,
     UserNotFound,
 )
-from .models import ServerUser, Session, Team, TokenPair
+from .models import UNSET, ServerUser, Session, Team, TokenPair, Unset
 
 #: Stack's permission id syntax (``permissionDefinitionIdSchema``).
 PERMISSION_ID = re.compile(r"^\$?[a-z0-9_:]+$")
 
 
-class _Unset(enum.Enum):
-    UNSET = 0
-
-
-#: Default of optional update fields: "leave unchanged" (``None`` clears a field).
-UNSET = _Unset.UNSET
 
 
 def is_stack_id(value: object) -> bool:
@@ -162,10 +155,10 @@ class Users(_Resource):
         body.update(extra)
         return ServerUser.from_json(self._call("POST", "/api/v1/users", json=body))
 
-    def update(self, user_id: str, *, display_name: str | _Unset | None = UNSET,
-               primary_email: str | _Unset | None = UNSET, primary_email_verified: bool | _Unset = UNSET,
-               primary_email_auth_enabled: bool | _Unset = UNSET, password: str | _Unset | None = UNSET,
-               profile_image_url: str | _Unset | None = UNSET, selected_team_id: str | _Unset | None = UNSET,
+    def update(self, user_id: str, *, display_name: str | Unset | None = UNSET,
+               primary_email: str | Unset | None = UNSET, primary_email_verified: bool | Unset = UNSET,
+               primary_email_auth_enabled: bool | Unset = UNSET, password: str | Unset | None = UNSET,
+               profile_image_url: str | Unset | None = UNSET, selected_team_id: str | Unset | None = UNSET,
                client_metadata: Any = UNSET, client_read_only_metadata: Any = UNSET,
                server_metadata: Any = UNSET, **extra: Any) -> ServerUser:
         """Update the given fields of a user (``None`` clears a field; omitted fields stay).
@@ -279,8 +272,8 @@ class Teams(_Resource):
                             server_metadata=server_metadata))
         return Team.from_json(self._call("POST", "/api/v1/teams", json=body))
 
-    def update(self, team_id: str, *, display_name: str | _Unset = UNSET,
-               profile_image_url: str | _Unset | None = UNSET, client_metadata: Any = UNSET,
+    def update(self, team_id: str, *, display_name: str | Unset = UNSET,
+               profile_image_url: str | Unset | None = UNSET, client_metadata: Any = UNSET,
                client_read_only_metadata: Any = UNSET, server_metadata: Any = UNSET) -> Team:
         """Update the given fields of a team.
 

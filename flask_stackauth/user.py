@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -10,6 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from werkzeug.local import LocalProxy
+
+from .models import UNSET, Team, Unset
+
+log = logging.getLogger("flask_stackauth")
 
 #: User fields that access-token claims carry, by claim name (current servers; legacy tokens carry only ``sub``).
 CLAIM_FIELDS = {
@@ -60,6 +65,12 @@ class ProfileCache:
         with self._lock:
             self._entries.clear()
 
+    def forget_user(self, user_id: str) -> None:
+        """Forget the profiles of ``user_id`` under every token (after that user's profile changed)."""
+        with self._lock:
+            for key in [k for k, (_, p) in self._entries.items() if p.get("id") == user_id]:
+                del self._entries[key]
+
 
 class StackUser:
     """A user signed in through Stack Auth.
@@ -78,6 +89,9 @@ class StackUser:
         self._access_token = access_token
         self._load_profile = load_profile
         self._profile: dict[str, Any] | None = None
+        #: Fields changed by :meth:`update` during this request; they win over the (older) token claims.
+        self._updated: dict[str, Any] = {}
+        self._teams: list[Team] | None = None
 
     @property
     def access_token(self) -> str:
@@ -92,6 +106,8 @@ class StackUser:
 
     def get(self, name: str, default: Any = None) -> Any:
         """A field by Stack's name, from the claims when present, else from the profile."""
+        if name in self._updated:
+            return self._updated[name]
         claim = CLAIM_FIELDS.get(name)
         if claim is not None and claim in self.claims:
             return self.claims[claim]
@@ -135,6 +151,85 @@ class StackUser:
         """Whether this user is restricted (for example, an unverified email the project requires)."""
         return bool(self.get("is_restricted"))
 
+    @property
+    def teams(self) -> list[Team]:
+        """The teams this user is a member of, oldest first (asked with the user's own token, once per request)."""
+        if self._teams is None:
+            from .extension import get_state
+
+            answer = get_state().client.request("GET", "/api/v1/teams", access_token=self.access_token,
+                                                params={"user_id": "me"})
+            items = answer.get("items") if isinstance(answer, dict) else None
+            self._teams = [Team.from_json(item) for item in items or [] if isinstance(item, dict)]
+        return list(self._teams)
+
+    @property
+    def selected_team(self) -> Team | None:
+        """The user's selected team, or ``None``."""
+        if self.selected_team_id is None:
+            return None
+        team = self.profile().get("selected_team")
+        return Team.from_json(team) if isinstance(team, dict) else None
+
+    def has_permission(self, permission_id: str, team_id: str | None = None) -> bool:
+        """Whether the user holds ``permission_id`` in ``team_id`` (a project permission when ``None``).
+
+        Recursive (a permission containing it counts); asked with the user's own token and cached for
+        ``STACK_PERMISSION_CACHE_TTL`` seconds.
+        """
+        from .permissions import user_permissions
+
+        return permission_id in user_permissions(self, team_id)
+
+    def update(self, *, display_name: str | Unset | None = UNSET, client_metadata: Any = UNSET,
+               profile_image_url: str | Unset | None = UNSET, selected_team_id: str | Unset | None = UNSET) -> None:
+        """Update the user's own profile (``PATCH /api/v1/users/me`` with the user's token).
+
+        Only the given fields change (``None`` clears one). The new values show at once through this
+        object; cached profiles of the user are dropped, and a session sign-in gets a fresh access token
+        so that later requests see the new claims too.
+
+        :raises KnownError: Stack refused the update (e.g. ``TEAM_NOT_FOUND`` for ``selected_team_id``).
+        """
+        from .extension import get_state
+
+        body = {k: v for k, v in {"display_name": display_name, "client_metadata": client_metadata,
+                                  "profile_image_url": profile_image_url,
+                                  "selected_team_id": selected_team_id}.items() if v is not UNSET}
+        state = get_state()
+        answer = state.client.request("PATCH", "/api/v1/users/me", access_token=self.access_token, json=body)
+        profile = answer if isinstance(answer, dict) else {}
+        state.profiles.forget_user(self.id)
+        self._profile = profile
+        self._updated.update({k: profile.get(k, v) for k, v in body.items()})
+        if "selected_team_id" in body:
+            self._teams = None
+        exp = self.claims.get("exp")
+        if isinstance(exp, (int, float)):
+            state.profiles.put(self.access_token, float(exp), profile)
+        self._renew_session_token()
+
+    def _renew_session_token(self) -> None:
+        """Refresh the session's access token now, so its claims (name, selected team) are current."""
+        from flask import has_request_context, session
+
+        from .decorators import _refresh
+        from .errors import StackAuthError
+        from .extension import get_state
+        from .tokens import load_tokens
+
+        if not has_request_context():
+            return
+        tokens = load_tokens(session)
+        if tokens is None or tokens.access_token != self.access_token:
+            return  # a bearer token: its holder refreshes it
+        state = get_state()
+        state.refresher.forget(tokens.refresh_token)
+        try:
+            _refresh(state, tokens)
+        except StackAuthError as exc:
+            log.warning("flask-stackauth: profile updated, but the access token could not be renewed (%s)", exc.code)
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
@@ -159,6 +254,17 @@ class AnonymousUser:
     is_anonymous = False
     is_restricted = False
     claims: dict[str, Any] = {}
+
+    selected_team = None
+
+    @property
+    def teams(self) -> list[Team]:
+        """Always empty."""
+        return []
+
+    def has_permission(self, permission_id: str, team_id: str | None = None) -> bool:
+        """Always false: nobody is signed in."""
+        return False
 
     def get(self, name: str, default: Any = None) -> Any:
         """Always ``default``."""
