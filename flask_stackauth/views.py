@@ -151,14 +151,9 @@ def login(provider: str | None = None) -> Any:
     next_url = safe_next(request.args.get("next"))
     state = get_state()
     if provider is None:
-        try:
-            providers = state.enabled_providers()
-            unavailable = False
-        except StackAuthError as exc:
-            log.warning("flask-stackauth: could not load the project's sign-in methods: %s", exc)
-            providers, unavailable = [], True
-        return render_template("stackauth/login.html", providers=providers, next_url=next_url,
-                               unavailable=unavailable), (503 if unavailable else 200)
+        from .signin_views import login_page
+
+        return login_page(next_url)  # providers plus the project's other enabled methods
     if not _PROVIDER_ID.match(provider):
         raise SignInError("That is not a valid sign-in provider name.", code="INVALID_PROVIDER")
     try:
@@ -264,3 +259,6 @@ def logout() -> Response:
                          user_id=user_id, revoked=revoked)
     target = safe_next(state.settings.after_sign_out_url, host=request.host) or "/"
     return redirect(target, 303)
+
+
+from . import signin_views  # noqa: E402, F401  (adds the password, email-code and MFA routes)
