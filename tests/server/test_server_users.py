@@ -11,7 +11,7 @@ import requests
 from flask_stackauth import ServerUser, StackAuthConfigError, UserNotFound
 from flask_stackauth.errors import InvalidSecretServerKey, UserEmailAlreadyExists
 from flask_stackauth.server import ServerAPI
-from tests.server.conftest import make_server_app, stack
+from tests.server.server_support import make_server_app, stack
 
 
 def _password_sign_in(srv: Any, email: str, password: str) -> requests.Response:
