@@ -46,7 +46,8 @@ def make_server_app(config: dict[str, Any], **extra: Any) -> Flask:
         return jsonify(id=current_user.id, display_name=current_user.display_name,
                        teams=[t.display_name for t in current_user.teams],
                        selected_team=team.display_name if team else None,
-                       can_read=current_user.has_permission("$read_members", team.id) if team else None)
+                       can_read=current_user.has_permission("$read_members", team.id) if team else None,
+                       client_metadata=current_user.client_metadata)
 
     @app.post("/me")
     @login_required
