@@ -6,9 +6,15 @@ import os
 import secrets
 from typing import Any
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, abort, jsonify, redirect, render_template, url_for
 
-from flask_stackauth import StackAuth, current_user, login_required
+from flask_stackauth import (
+    StackAuth,
+    current_user,
+    login_required,
+    permission_required,
+    team_permission_required,
+)
 
 stack = StackAuth()
 
@@ -34,5 +40,29 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def api_me() -> Any:
         return jsonify(id=current_user.id, primary_email=current_user.primary_email,
                        display_name=current_user.display_name)
+
+    @app.get("/team")
+    @login_required
+    def my_team() -> Any:
+        team_id = current_user.selected_team_id
+        if team_id is None:
+            abort(404, "You have no selected team.")
+        return redirect(url_for("team_page", team_id=team_id))
+
+    @app.get("/teams/<team_id>")
+    @team_permission_required("$read_members", team="team_id")
+    def team_page(team_id: str) -> str:
+        team = next((t for t in current_user.teams if t.id == team_id), None)
+        members = None
+        if app.config.get("STACK_SECRET_SERVER_KEY"):
+            # Listing other users needs the server key; the check above used only the user's own token.
+            members = list(stack.server.users.list(team_id=team_id))
+        return render_template("team.html", team=team, team_id=team_id, members=members)
+
+    @app.get("/admin")
+    @permission_required("admin")
+    def admin() -> str:
+        users = list(stack.server.users.list(page_size=100)) if app.config.get("STACK_SECRET_SERVER_KEY") else None
+        return render_template("admin.html", users=users)
 
     return app

@@ -8,11 +8,29 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import Any
 
-from flask_stackauth.emulator import run_emulator
+from flask import Flask
+
+from flask_stackauth import StackUser, user_signed_in
+from flask_stackauth.emulator import EmulatorServer, run_emulator
+from flask_stackauth.emulator.teams import define_permission
 from flask_stackauth.testing import emulator_config
 
-from . import create_app
+from . import create_app, stack
+
+DEMO_ADMIN = "admin@example.com"
+
+
+def _demo_admin(app: Flask, emulator: EmulatorServer) -> None:
+    """Emulator mode only: define the ``admin`` project permission and grant it to ``DEMO_ADMIN`` at sign-in."""
+    define_permission(emulator.emulator, "admin")
+
+    def grant(sender: Flask, user: StackUser, **_: Any) -> None:
+        if user.primary_email == DEMO_ADMIN:
+            stack.server.permissions.grant(user.id, "admin")
+
+    user_signed_in.connect(grant, app, weak=False)
 
 
 def main() -> None:
@@ -30,7 +48,9 @@ def main() -> None:
         return
     with run_emulator(port=args.emulator_port) as emulator:
         app = create_app(emulator_config(emulator))
+        _demo_admin(app, emulator)
         print(f"Stack Auth emulator: {emulator.url} (project {emulator.project_id})")
+        print(f"Admin page:          sign in as {DEMO_ADMIN} to hold the 'admin' permission")
         print(f"Example app:         http://{args.host}:{args.port}/  <- open this; sign in with any email")
         app.run(host=args.host, port=args.port, use_reloader=False)
 
