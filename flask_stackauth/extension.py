@@ -143,7 +143,7 @@ class StackAuth:
         if not state.settings.secret_server_key:
             raise StackAuthConfigError(
                 "stack.server needs STACK_SECRET_SERVER_KEY (the project's secret server key, from the Stack Auth "
-                "dashboard under API Keys); it is not set for this app.")
+                "dashboard under Project Keys); it is not set for this app.")
         return ServerAPI(state.client, on_permissions_changed=permission_cache().forget)
 
     @staticmethod
