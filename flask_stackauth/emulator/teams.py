@@ -297,6 +297,8 @@ def _team_body(auth: AuthContext, *, creating: bool) -> tuple[dict[str, Any], st
         raise E.schema_error(request.method, request.path, [f"body contains unknown properties: {', '.join(unknown)}"])
     f = Fields("body", body)
     f.string("display_name", required=creating)
+    if "display_name" in body and body["display_name"] is None:
+        f.problems.append("body.display_name must be a `string` type, but the final value was: `null`.")
     f.string("profile_image_url", nullable=True)
     creator = f.string("creator_user_id") if creating else None
     if creator is not None and creator != "me" and not _is_uuid(creator):

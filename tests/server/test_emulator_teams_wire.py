@@ -183,3 +183,29 @@ def test_legacy_server_answers(raw: Raw, legacy: Any) -> None:
     _plain(raw.call("GET", "/api/v1/auth/sessions", params={"user_id": uid}), 405)
     recorded = _recorded("v2.8.86", "extra2-result.json", "unknown_route")
     assert text.split("\n")[0] == recorded["body"].split("\n")[0]
+
+
+_GARBAGE: list[Any] = [None, 1, "x", [], {"display_name": None}, {"display_name": 5}, {"creator_user_id": "nope"},
+                       {"display_name": "ok", "creator_user_id": "me"}, {"display_name": "ok", "extra": 1},
+                       {"id": "Bad Id"}, {"id": "ok", "contained_permission_ids": "x"},
+                       {"id": "ok2", "contained_permission_ids": ["missing"]}]
+
+
+def test_bad_input_never_gets_a_5xx(raw: Raw) -> None:
+    uid, token = _user(raw, "fuzz@example.com")
+    tid = raw.call("GET", "/api/v1/teams", params={"user_id": uid}).json()["items"][0]["id"]
+    paths = ["/api/v1/teams", f"/api/v1/teams/{tid}", "/api/v1/teams/zzz", f"/api/v1/team-memberships/{tid}/me",
+             f"/api/v1/team-memberships/{tid}/{uid}", "/api/v1/team-memberships/x/y",
+             f"/api/v1/team-permissions/{tid}/{uid}/$nope", f"/api/v1/team-permissions/{tid}/me/UPPER",
+             "/api/v1/team-permissions?recursive=maybe&team_id=1", "/api/v1/project-permissions?user_id=x",
+             f"/api/v1/project-permissions/{uid}/a:b", "/api/v1/project-permission-definitions",
+             "/api/v1/team-permission-definitions", "/api/v1/team-permission-definitions/nope"]
+    for path in paths:
+        for method in ("GET", "POST", "PATCH", "DELETE"):
+            for access in ("server", "client", "admin"):
+                for body in _GARBAGE if method in ("POST", "PATCH") else [None]:
+                    resp = raw.call(method, path, access=access, token=token if access == "client" else None,
+                                    json=body)
+                    assert resp.status_code < 500, (method, path, access, body, resp.text)
+                    if resp.status_code >= 400 and resp.headers["content-type"].startswith("application/json"):
+                        assert resp.headers["x-stack-known-error"] == resp.json()["code"]
