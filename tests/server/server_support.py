@@ -72,6 +72,7 @@ class Raw:
 
     def __init__(self, server: Any) -> None:
         self.server = server
+        self.http = requests.Session()
 
     def call(self, method: str, path: str, *, access: str = "server", token: str | None = None,
              **kwargs: Any) -> requests.Response:
@@ -86,7 +87,7 @@ class Raw:
             headers["x-stack-access-token"] = token
         if method in ("POST", "PATCH") and "json" not in kwargs:
             kwargs["json"] = {}
-        return requests.request(method, self.server.url + path, headers=headers, timeout=10, **kwargs)
+        return self.http.request(method, self.server.url + path, headers=headers, timeout=10, **kwargs)
 
     def define(self, permission_id: str, *, scope: str = "project", contains: list[str] | None = None) -> None:
         """Define a permission with the admin key, as one does on the dashboard."""
