@@ -70,6 +70,19 @@ class RedisRefreshLock:
     def __repr__(self) -> str:
         return f"RedisRefreshLock(key_prefix={self.key_prefix!r})"
 
+    @staticmethod
+    def _names(refresh_token: str) -> tuple[str, AESGCM]:
+        # Two derivations: the key's name in Redis reveals nothing about the cipher key.
+        return (_derive(b"flask-stackauth refresh id", refresh_token).hex(),
+                AESGCM(_derive(b"flask-stackauth refresh result", refresh_token)))
+
+    def forget(self, refresh_token: str) -> None:
+        """Delete the tokens published for ``refresh_token`` (after sign-out, or before a forced refresh)."""
+        try:
+            self.client.delete(self.key_prefix + self._names(refresh_token)[0])
+        except Exception as exc:  # they expire within publish_ttl anyway
+            log.warning("flask-stackauth: could not delete a published token in Redis (%s)", type(exc).__name__)
+
     def refresh(self, refresh_token: str, run: Callable[[], TokenSet], *, min_valid: float,
                 timeout: float) -> TokenSet:
         """Tokens published by another worker when there are some, else ``run()`` under the lock.
@@ -87,8 +100,8 @@ class RedisRefreshLock:
 
     def _refresh(self, refresh_token: str, run: Callable[[], TokenSet], *, min_valid: float,
                  timeout: float) -> TokenSet:
-        key = self.key_prefix + _derive(b"flask-stackauth refresh id", refresh_token).hex()
-        cipher = AESGCM(_derive(b"flask-stackauth refresh result", refresh_token))
+        name, cipher = self._names(refresh_token)
+        key = self.key_prefix + name
         deadline = time.monotonic() + timeout
         while True:
             published = self._read(key, cipher)

@@ -144,6 +144,9 @@ class ClusterRefreshLock(Protocol):
                 timeout: float) -> TokenSet:
         """Tokens another process just got for ``refresh_token``, else ``run()``'s."""
 
+    def forget(self, refresh_token: str) -> None:
+        """Drop what other processes could reuse for ``refresh_token``."""
+
 
 class RefreshCoordinator:
     """Makes concurrent refreshes of one refresh token in this process share a single call.
@@ -165,6 +168,8 @@ class RefreshCoordinator:
         """Drop what is remembered for ``refresh_token`` (after sign-out or a failed refresh)."""
         with self._lock:
             self._recent.pop(_fingerprint(refresh_token), None)
+        if self.cluster_lock is not None:
+            self.cluster_lock.forget(refresh_token)
 
     def refresh(self, refresh_token: str, run: Callable[[], TokenSet], *, min_valid: float,
                 timeout: float) -> TokenSet:

@@ -109,3 +109,42 @@ def test_a_missing_redis_package_is_explained(stackauth_config: dict[str, Any],
     monkeypatch.setitem(sys.modules, "redis", None)  # what an environment without redis-py looks like
     with pytest.raises(StackAuthConfigError, match=r"pip install 'flask-stackauth\[redis\]'"):
         app_with(stackauth_config, STACK_REFRESH_LOCK_REDIS_URL="redis://localhost:6379/0")
+
+
+def test_sign_out_deletes_what_was_published(stackauth_config: dict[str, Any], stackauth_emulator: EmulatorServer,
+                                             stackauth_login: Any, redis_client: Any) -> None:
+    app = app_with(stackauth_config, STACK_REFRESH_LOCK_REDIS=redis_client)
+    client = app.test_client()
+    expiring_login(stackauth_emulator, stackauth_login, client)
+    assert client.get("/protected").status_code == 200
+    assert redis_client.keys(KEY_PREFIX + "*")
+    page = client.get("/auth/logout").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    assert client.post("/auth/logout", data={"csrf_token": token}).status_code == 303
+    assert redis_client.keys(KEY_PREFIX + "*") == []
+
+
+def test_a_profile_update_is_not_undone_by_a_published_token(
+        stackauth_config: dict[str, Any], stackauth_emulator: EmulatorServer, stackauth_login: Any,
+        redis_client: Any) -> None:
+    from flask_stackauth import current_user, login_required
+
+    app = app_with(stackauth_config, STACK_REFRESH_LOCK_REDIS=redis_client)
+
+    @app.post("/rename")
+    @login_required
+    def rename() -> Any:
+        current_user.update(display_name="Ada Lovelace")
+        return {"ok": True}
+
+    @app.get("/name")
+    @login_required
+    def name() -> Any:
+        return {"name": current_user.claims.get("name")}
+
+    client = app.test_client()
+    expiring_login(stackauth_emulator, stackauth_login, client, "ada@example.com")
+    assert client.get("/name").json == {"name": None}  # refreshed and published with the old claims
+    assert client.post("/rename").status_code == 200
+    # The renewed token carries the new name: not the one another worker could reuse from Redis.
+    assert client.get("/name").json == {"name": "Ada Lovelace"}
