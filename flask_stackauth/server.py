@@ -408,5 +408,6 @@ def call_stack(client: StackAuthClient, method: str, path: str, *, access_type: 
             what = feature or f"{method} {path}"
             raise NotSupportedByServer(
                 f"This Stack Auth server does not support {what} (it answered HTTP {exc.status} to "
-                f"{method} {path}); it needs a newer Stack Auth server.") from None
+                f"{method} {path}); it needs a newer Stack Auth server (or STACK_API_URL does not point at "
+                "Stack Auth).") from None
         raise
