@@ -158,3 +158,13 @@ def test_legacy_server_project_permissions_are_not_supported(client: Any, stacka
     stackauth_login(client, "old@example.com")
     response = client.get("/admin", headers=JSON)
     assert response.status_code == 501 and response.json["code"] == "NOT_SUPPORTED_BY_SERVER"
+
+
+def test_an_outage_is_a_503_and_is_not_cached(client: Any, stackauth_login: Any, raw: Raw, emu: Any) -> None:
+    raw.define("admin")
+    user = stackauth_login(client, "outage@example.com")
+    assert raw.call("POST", f"/api/v1/project-permissions/{user['id']}/admin").status_code == 201
+    emu.fail_next(1, path=PROJECT_PERMISSIONS, mode="503")
+    down = client.get("/admin", headers=JSON)
+    assert down.status_code == 503 and down.json["code"] == "STACK_AUTH_UNAVAILABLE"
+    assert client.get("/admin", headers=JSON).status_code == 200
