@@ -196,3 +196,14 @@ def test_oauth_code_exchange_of_a_totp_user_needs_the_second_factor(server: Emul
         "grant_type": "refresh_token", "refresh_token": done.json()["refresh_token"],
         "client_id": server.project_id, "client_secret": server.publishable_key})
     assert refreshed.status_code == 200, refreshed.text
+
+
+def test_a_user_turning_on_totp_with_their_own_token(server: EmulatorServer, emu: Any) -> None:
+    password_user(server, "self@example.com")
+    body = {"email": "self@example.com", "password": PASSWORD}
+    tokens = _post(server, "/auth/password/sign-in", body).json()
+    secret = base64.b64encode(secrets.token_bytes(20)).decode()
+    patched = requests.patch(f"{server.url}/api/v1/users/me", json={"totp_secret_base64": secret}, timeout=10,
+                             headers={**client_headers(server), "x-stack-access-token": tokens["access_token"]})
+    assert patched.status_code == 200, patched.text
+    _known(_post(server, "/auth/password/sign-in", body), 400, "MULTI_FACTOR_AUTHENTICATION_REQUIRED")
