@@ -117,9 +117,6 @@ def _drop_auth_data() -> None:
                 and (k.startswith("stackauth") or k.startswith("_stackauth"))]:
         session.pop(key, None)
     clear_tokens(session)
-    regenerate = getattr(current_app.session_interface, "regenerate", None)
-    if callable(regenerate):  # Flask-Session: a new server-side id for the signed-in session
-        regenerate(session)
 
 
 def store_sign_in(access_token: str, refresh_token: str, *, is_new_user: bool, method: str) -> None:
@@ -135,6 +132,11 @@ def store_sign_in(access_token: str, refresh_token: str, *, is_new_user: bool, m
                           code=exc.code, status=502) from None
     _drop_auth_data()
     save_tokens(session, TokenSet(access_token, refresh_token, int(claims["exp"])))
+    regenerate = getattr(current_app.session_interface, "regenerate", None)
+    if callable(regenerate):
+        # Flask-Session: the signed-in session gets a new server-side id. After the tokens are in it, since
+        # Flask-Session's regenerate() skips a session it counts as empty.
+        regenerate(session)
     _warn_if_cookie_large()
     user = _make_user(state, claims, access_token)
     user_signed_in.send(current_app._get_current_object(),  # type: ignore[attr-defined]

@@ -62,10 +62,6 @@ def test_server_side_sessions_across_workers(stackauth_emulator: EmulatorServer,
         assert replay.status_code == 401
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "session fixation with server-side sessions: views._drop_auth_data calls Flask-Session's regenerate() "
-    "after the pending sign-in was popped, when Flask-Session counts the session as empty ({'_permanent'}), "
-    "so regenerate() does nothing and the signed-in session keeps the id it had before sign-in"))
 def test_sign_in_moves_the_session_to_a_new_id(stackauth_config: dict[str, Any], redis_client: Any) -> None:
     from flask_session import Session
 
