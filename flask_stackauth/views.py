@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import secrets
 import time
 from typing import Any
 
@@ -25,6 +26,7 @@ from .errors import (
     AuthenticationRequired,
     InvalidAccessToken,
     KnownError,
+    MultiFactorAuthenticationRequired,
     RefreshTokenError,
     SignInError,
     StackAuthError,
@@ -56,6 +58,7 @@ _PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 #: Session cookies larger than this draw a warning; browsers drop cookies over 4096 bytes.
 COOKIE_WARN_BYTES = 3500
 FORM_TOKEN_MAX_AGE = 3600
+FORM_NONCE_KEY = "_stackauth_form_nonce"
 
 
 # -- helpers ------------------------------------------------------------------------------------------------
@@ -70,9 +73,15 @@ def _form_serializer() -> URLSafeTimedSerializer:
 
 
 def _session_binding() -> str:
-    # Binds a form token to the signed-in session, so a token from one session is useless in another.
+    # Binds a form token to this browser's session, so a token from one session is useless in another:
+    # the refresh token when signed in, else a random nonce kept in the session.
     tokens = load_tokens(session)
-    source = tokens.refresh_token if tokens else "signed-out"
+    if tokens is not None:
+        source = tokens.refresh_token
+    else:
+        source = session.get(FORM_NONCE_KEY)
+        if not isinstance(source, str):
+            source = session[FORM_NONCE_KEY] = secrets.token_urlsafe(16)
     return hashlib.sha256(source.encode()).hexdigest()[:32]
 
 
@@ -206,6 +215,10 @@ def callback() -> Response:
     try:
         answer = state.oauth.exchange_code(code_value, code_verifier=pending.code_verifier,
                                            redirect_uri=pending.redirect_uri)
+    except MultiFactorAuthenticationRequired as exc:
+        from .signin_views import begin_mfa
+
+        return begin_mfa(exc, next_url=pending.next_url, method="oauth")
     except KnownError as exc:
         if exc.http_status >= 500:
             raise

@@ -115,6 +115,9 @@ def _apply_update(emu: Emulator, user: User, body: dict[str, Any], *, creating: 
         ):
             if name in body:
                 setattr(user, name, strings[name])
+        if "totp_secret_base64" in body:
+            # As users/crud.tsx: setting a TOTP secret turns the MFA requirement on, clearing it turns it off.
+            user.requires_totp_mfa = strings["totp_secret_base64"] is not None
         if "primary_email" in body:
             if new_email != user.primary_email:
                 user.primary_email_verified = False

@@ -113,3 +113,18 @@ def test_attempt_that_expired_at_stack_auth(client: Any, emu: Any, stackauth_emu
     assert "took too long" in text(response)
     assert not signed_in(client)
     assert client.get("/auth/mfa").status_code == 400
+
+
+def test_oauth_then_totp_signs_in_to_next(client: Any, emu: Any, stackauth_emulator: Any) -> None:
+    from tests.helpers import callback_for, start_login
+
+    secret = _totp_user(stackauth_emulator)
+    callback = callback_for(start_login(client, next_url="/dashboard"), "ada@example.com")
+    first = client.get(callback)
+    assert first.status_code == 303
+    assert first.headers["Location"] == "/auth/mfa"
+    assert not signed_in(client)
+    done = _verify(client, current_totp(emu, secret))
+    assert done.status_code == 303
+    assert done.headers["Location"] == "/dashboard"
+    assert text(client.get("/dashboard")) == "Hello ada@example.com"
