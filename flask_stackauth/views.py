@@ -79,9 +79,10 @@ def _session_binding() -> str:
     if tokens is not None:
         source = tokens.refresh_token
     else:
-        source = session.get(FORM_NONCE_KEY)
-        if not isinstance(source, str):
-            source = session[FORM_NONCE_KEY] = secrets.token_urlsafe(16)
+        nonce = session.get(FORM_NONCE_KEY)
+        if not isinstance(nonce, str):
+            nonce = session[FORM_NONCE_KEY] = secrets.token_urlsafe(16)
+        source = nonce
     return hashlib.sha256(source.encode()).hexdigest()[:32]
 
 
