@@ -28,12 +28,14 @@ def _ensure_env() -> None:
         venv.EnvBuilder(with_pip=True).create(VENV)
     # Reinstall only when the dependency list changed, so repeated runs start fast.
     stamp = VENV / ".flask-stackauth-stamp"
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    # STACKAUTH_EXTRAS: CI adds ``docs`` to build the documentation site.
+    extras = os.environ.get("STACKAUTH_EXTRAS", "dev")
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:
         return
-    print("installing flask-stackauth with its dev extra (first run only)", flush=True)
+    print(f"installing flask-stackauth with its {extras} extras (first run only)", flush=True)
     subprocess.check_call([str(PY), "-m", "pip", "install", "-q", "--upgrade", "pip"])
-    subprocess.check_call([str(PY), "-m", "pip", "install", "-q", "-e", f"{ROOT}[dev]"])
+    subprocess.check_call([str(PY), "-m", "pip", "install", "-q", "-e", f"{ROOT}[{extras}]"])
     stamp.write_text(digest)
 
 
