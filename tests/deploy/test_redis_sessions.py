@@ -1,7 +1,7 @@
 """Server-side sessions (Flask-Session on a real Redis) under three gunicorn workers.
 
-The browser holds only a session id; the token pair lives in Redis; sign-out deletes the server-side record,
-so a copied cookie is dead at once.
+The browser holds only a session id; the token pair lives in Redis; sign-in moves the session to a new id;
+sign-out deletes the server-side record, so a copied cookie is dead at once.
 """
 
 from __future__ import annotations
@@ -39,8 +39,10 @@ def test_server_side_sessions_across_workers(stackauth_emulator: EmulatorServer,
                                allow_redirects=False, timeout=10)
         assert callback.status_code == 302, callback.text
         sid = browser.cookies["session"]
-        # The cookie is an opaque id: the token pair is in Redis.
+        # The cookie is an opaque id, new at sign-in; the token pair is in Redis.
         assert re.fullmatch(r"[A-Za-z0-9_-]{32,64}", sid), sid
+        assert sid != pending_sid
+        assert not redis_client.exists(PREFIX + pending_sid)
         record = redis_client.get(PREFIX + sid)
         assert record is not None and b"stackauth_tokens" in record
 
