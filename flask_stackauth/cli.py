@@ -181,6 +181,10 @@ def _check(report: _Report, state: StackAuthState, host: str | None) -> None:
         with app.test_request_context("/", base_url=base):
             callback = url_for("stackauth.callback", _external=True)
         source = f"assumed {DEFAULT_HOST}; pass --host or set SERVER_NAME" if assumed else "computed"
+        if urlsplit(callback).netloc != urlsplit(base).netloc:
+            # Flask builds external URLs on SERVER_NAME whatever host a request came in on.
+            report.warn(f"SERVER_NAME={app.config.get('SERVER_NAME')} decides the callback URL's host; --host gave "
+                        "its scheme only")
     if is_localhost(urlsplit(callback)):
         report.ok(f"callback URL: {callback} ({source}); a localhost URL: Stack Auth accepts it while the "
                   "project's 'Allow all localhost callbacks' setting is on (the default for new projects; turn "

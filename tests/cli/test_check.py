@@ -54,6 +54,16 @@ def test_check_uses_the_url_prefix_and_server_name(stackauth_config: dict[str, A
     assert "callback URL: http://127.0.0.1:8000/account/callback (computed)" in result.output
 
 
+def test_server_name_decides_the_host_of_the_callback_url(stackauth_config: dict[str, Any],
+                                                          stackauth_emulator: EmulatorServer) -> None:
+    stackauth_emulator.emulator.project.trusted_domains.append("https://app.example.com")
+    result = run_check(stackauth_config, "--host", "https://elsewhere.example.com", SERVER_NAME="app.example.com")
+    assert result.exit_code == 0, result.output
+    assert "warn  SERVER_NAME=app.example.com decides the callback URL's host; --host gave its scheme only" \
+        in result.output
+    assert "callback URL: https://app.example.com/auth/callback (computed)" in result.output
+
+
 def test_a_host_outside_the_trusted_domains_fails_with_the_domain_to_add(
         stackauth_config: dict[str, Any], stackauth_emulator: EmulatorServer) -> None:
     result = run_check(stackauth_config, "--host", "https://app.example.com")
