@@ -110,7 +110,7 @@ def load_settings(config: Mapping[str, Any]) -> StackAuthSettings:
     if not project_id or not isinstance(project_id, str) or not project_id.strip():
         raise StackAuthConfigError(
             "STACK_PROJECT_ID is not set. Set it in app.config or the environment; find it in the Stack Auth "
-            "dashboard under Project Settings (for the bundled emulator it is 'internal').")
+            "dashboard on the Project Keys page (for the bundled emulator it is 'internal').")
     api_url = _url("STACK_API_URL", str(_lookup(config, "STACK_API_URL") or DEFAULT_API_URL))
     prefix = str(_lookup(config, "STACK_URL_PREFIX") or "/auth")
     if not prefix.startswith("/") or (prefix.endswith("/") and prefix != "/"):
