@@ -96,6 +96,9 @@ class StackAuthClient:
             headers["x-stack-secret-server-key"] = s.secret_server_key
         if access_token:
             headers["x-stack-access-token"] = access_token
+            # As Stack's SDK always does: without it Stack refuses anonymous and restricted users' tokens,
+            # which this library lets through only where a view opted in (verify.check_policy).
+            headers["x-stack-allow-anonymous-user"] = "true"
         if refresh_token:
             headers["x-stack-refresh-token"] = refresh_token
         return headers

@@ -18,7 +18,10 @@ from .errors import (
     AuthenticationRequired,
     InvalidAccessToken,
     RefreshTokenError,
+    StackAuthError,
+    StackAuthHTTPError,
     StackAuthUnavailable,
+    token_authorization,
 )
 from .extension import StackAuthState, get_state
 from .signals import refresh_failed, token_refreshed
@@ -37,7 +40,7 @@ MAX_HEADER_LENGTH = 8192
 
 def _bearer_token() -> str | None:
     """The token of a bearer header; ``None`` when the request carries none; ``""`` when malformed."""
-    auth = request.headers.get("Authorization")
+    auth = token_authorization()
     if auth is not None:
         if len(auth) > MAX_HEADER_LENGTH:
             return ""
@@ -67,9 +70,13 @@ def _refresh(state: StackAuthState, tokens: TokenSet) -> TokenSet:
 
     def run() -> TokenSet:
         answer = state.oauth.refresh(tokens.refresh_token)
-        exp = peek_claims(answer.access_token).get("exp")
-        if not isinstance(exp, int):
-            raise StackAuthUnavailable("Stack Auth issued an access token without an exp claim.")
+        try:
+            exp = peek_claims(answer.access_token).get("exp")
+        except InvalidAccessToken:
+            exp = None
+        if not isinstance(exp, int) or isinstance(exp, bool):
+            raise StackAuthUnavailable("Stack Auth answered the refresh with an access token that is not a JWT "
+                                       "with an exp claim.")
         return TokenSet(answer.access_token, answer.refresh_token or tokens.refresh_token, exp)
 
     try:
@@ -82,10 +89,13 @@ def _refresh(state: StackAuthState, tokens: TokenSet) -> TokenSet:
         refresh_failed.send(current_app._get_current_object(),  # type: ignore[attr-defined]
                             user_id=_subject(tokens), error=exc)
         raise AuthenticationRequired("Your session has ended. Please sign in again.") from None
-    except StackAuthUnavailable as exc:
+    except (StackAuthUnavailable, StackAuthHTTPError) as exc:
+        # Unreachable, rate-limited (429) or answering garbage: a refresh problem, not a sign-out.
         if tokens.expires_in() > 0:
             log.warning("flask-stackauth: could not refresh the access token (%s); using it while it lasts", exc)
             return tokens
+        if isinstance(exc, StackAuthHTTPError):
+            raise StackAuthUnavailable(f"Stack Auth could not refresh the access token: {exc.message}") from None
         raise
     save_tokens(session, fresh)
     token_refreshed.send(current_app._get_current_object(), user_id=_subject(fresh))  # type: ignore[attr-defined]
@@ -158,14 +168,22 @@ def _authenticate(state: StackAuthState, *, allow_anonymous: bool, allow_restric
 
 
 def load_user() -> StackUser | AnonymousUser:
-    """The request's user for ``current_user``: like :func:`authenticate`, but never raises for "nobody"."""
+    """The request's user for ``current_user``: like :func:`authenticate`, but never raises for "nobody".
+
+    A "nobody" outcome is remembered for the request, so a template reading ``current_user`` ten times
+    does not retry a failing refresh ten times.
+    """
+    this_request = request._get_current_object()  # type: ignore[attr-defined]
+    if g.get("_stackauth_nobody") is this_request:
+        return ANONYMOUS_USER
     try:
         return authenticate(allow_anonymous=True, allow_restricted=True)
     except AuthenticationRequired:
-        return ANONYMOUS_USER
-    except StackAuthUnavailable as exc:
+        pass
+    except StackAuthError as exc:
         log.warning("flask-stackauth: treating the request as signed out: %s", exc)
-        return ANONYMOUS_USER
+    g._stackauth_nobody = this_request
+    return ANONYMOUS_USER
 
 
 @overload

@@ -388,14 +388,28 @@ class SchemaError(KnownError):
 
 # --- the one place that turns errors into HTTP answers -----------------------------------------------------
 
+#: ``Authorization`` schemes a proxy or browser uses for HTTP authentication in front of the app (a staging
+#: site behind nginx's basic auth, say). They are not Stack Auth tokens: such requests keep using the session.
+HTTP_AUTH_SCHEMES = frozenset({"basic", "digest", "negotiate", "ntlm"})
+
+
+def token_authorization() -> str | None:
+    """The request's ``Authorization`` header, unless it is absent or an HTTP-authentication scheme."""
+    value = request.headers.get("Authorization")
+    if value is None or value.strip().partition(" ")[0].lower() in HTTP_AUTH_SCHEMES:
+        return None
+    return value
+
+
 def wants_json() -> bool:
     """Whether the current request is an API request that should get JSON rather than HTML.
 
-    True when it carries an ``Authorization`` or ``x-stack-access-token`` header (even an empty one),
+    True when it carries an ``Authorization`` (other than HTTP authentication such as ``Basic``) or
+    ``x-stack-access-token`` header (even an empty one),
     when ``Accept`` prefers JSON to HTML, or when it says ``X-Requested-With: XMLHttpRequest``.
     """
     headers = request.headers
-    if "Authorization" in headers or "X-Stack-Access-Token" in headers:
+    if token_authorization() is not None or "X-Stack-Access-Token" in headers:
         return True
     if headers.get("X-Requested-With", "").lower() == "xmlhttprequest":
         return True
@@ -430,7 +444,10 @@ def error_response(exc: StackAuthError) -> Response:
     message = public_message(exc)
     json_wanted = wants_json()
     if isinstance(exc, AuthenticationRequired) and not json_wanted and request.method in ("GET", "HEAD"):
-        target = request.path + (f"?{request.query_string.decode('latin-1')}" if request.query_string else "")
+        # script_root keeps the path prefix of an app mounted below "/" (SCRIPT_NAME).
+        target = request.script_root + request.path
+        if request.query_string:
+            target += f"?{request.query_string.decode('latin-1')}"
         return redirect(url_for("stackauth.login", next=target))
     if json_wanted:
         body: dict[str, Any] = {"code": exc.code, "error": message}
@@ -448,7 +465,8 @@ def error_response(exc: StackAuthError) -> Response:
     response.status_code = status
     if status == 401:
         if isinstance(exc, AuthenticationRequired) and exc.bearer_error:
-            description = message.replace("\\", "").replace('"', "'")
+            # Header values must be latin-1 and may not break the quoting: keep printable ASCII only.
+            description = "".join(c if 32 <= ord(c) < 127 and c not in '\\"' else "?" for c in message)
             response.headers["WWW-Authenticate"] = (
                 f'Bearer error="{exc.bearer_error}", error_description="{description}"')
         else:

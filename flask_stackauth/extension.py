@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 EXTENSION_KEY = "stackauth"
 #: How long the project's public configuration (enabled providers, ...) is cached.
 PROJECT_CACHE_TTL = 60.0
+#: How long a failure to load it is remembered (and answered at once) before the next try.
+PROJECT_FAILURE_TTL = 5.0
 
 
 class StackAuthState:
@@ -37,6 +39,9 @@ class StackAuthState:
         self.profiles = ProfileCache()
         self._project: tuple[float, dict[str, Any]] | None = None
         self._project_lock = threading.Lock()
+        self._project_failure: tuple[float, StackAuthError] | None = None
+        #: Whether the "https without SESSION_COOKIE_SECURE" warning was logged (once per app).
+        self.warned_insecure_cookie = False
 
     def project(self) -> dict[str, Any]:
         """``GET /api/v1/projects/current`` (client access), cached for a minute."""
@@ -47,16 +52,31 @@ class StackAuthState:
             cached = self._project
             if cached is not None and cached[0] > time.monotonic():
                 return cached[1]
-            project = self.client.request("GET", "/api/v1/projects/current")
+            failure = self._project_failure
+            if failure is not None and failure[0] > time.monotonic():
+                # Fail fast for a few seconds: callers queue on this lock while a call hangs.
+                raise failure[1]
+            try:
+                project = self.client.request("GET", "/api/v1/projects/current")
+            except StackAuthError as exc:
+                self._project_failure = (time.monotonic() + PROJECT_FAILURE_TTL, exc)
+                raise
             if not isinstance(project, dict):
                 project = {}
             self._project = (time.monotonic() + PROJECT_CACHE_TTL, project)
+            self._project_failure = None
             return project
+
+    def project_config(self) -> dict[str, Any]:
+        """The ``config`` object of the project (``{}`` when Stack Auth answers another shape)."""
+        config = self.project().get("config")
+        return config if isinstance(config, dict) else {}
 
     def enabled_providers(self) -> list[str]:
         """Ids of the OAuth providers the project has enabled."""
-        config = self.project().get("config") or {}
-        providers = config.get("enabled_oauth_providers") or []
+        providers = self.project_config().get("enabled_oauth_providers")
+        if not isinstance(providers, list):
+            return []
         return [p["id"] for p in providers if isinstance(p, dict) and isinstance(p.get("id"), str)]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from authlib.common.errors import AuthlibBaseError as OAuthError
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 
@@ -26,7 +27,11 @@ TOKEN_PATH = "/api/v1/auth/oauth/token"
 
 @dataclass(frozen=True)
 class TokenResponse:
-    """What the token endpoint answered. ``refresh_token`` is ``None`` for the refresh grant."""
+    """What the token endpoint answered.
+
+    For the refresh grant ``refresh_token`` is the one sent (Stack Auth does not rotate refresh tokens),
+    or a new one should a server ever rotate them.
+    """
 
     access_token: str
     refresh_token: str | None
@@ -103,6 +108,10 @@ class StackOAuth:
             raise StackAuthUnavailable(
                 f"Could not reach Stack Auth at {self.settings.api_url} for the {step}: "
                 f"{type(exc).__name__}.") from None
+        except (OAuthError, ValueError, TypeError, OverflowError) as exc:
+            # Authlib could not read a 200 answer (an ``error`` key, an ``expires_in`` that is no number).
+            raise StackAuthUnavailable(
+                f"Stack Auth answered the {step} with a body this app cannot read ({type(exc).__name__}).") from None
         return dict(token)
 
     def exchange_code(self, code: str, *, code_verifier: str, redirect_uri: str) -> TokenResponse:

@@ -24,6 +24,8 @@ from .user import StackUser
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXTENSION_KEY = "stackauth_permission_cache"
+#: Cached answers kept per user (one per team, plus the project's).
+MAX_ENTRIES_PER_USER = 64
 #: Methods that never need authentication (CORS preflights), as for ``login_required``.
 EXEMPT_METHODS = frozenset({"OPTIONS"})
 
@@ -52,7 +54,14 @@ class PermissionCache:
             return
         with self._lock:
             entries = self._users.setdefault(user_id, {})
-            entries[team_id] = (time.monotonic() + ttl, ids)
+            now = time.monotonic()
+            if len(entries) >= MAX_ENTRIES_PER_USER:
+                # A user asking about many teams (or made-up team ids) must not grow one entry without bound.
+                for key in [k for k, (expires, _) in entries.items() if expires <= now]:
+                    del entries[key]
+                while len(entries) >= MAX_ENTRIES_PER_USER:
+                    del entries[min(entries, key=lambda k: entries[k][0])]
+            entries[team_id] = (now + ttl, ids)
             self._users.move_to_end(user_id)
             while len(self._users) > self._max:
                 self._users.popitem(last=False)

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import redirect, render_template, request, session, url_for
+from flask import redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from .errors import (
@@ -37,7 +37,7 @@ from .errors import (
 )
 from .extension import get_state
 from .urls import safe_next
-from .views import blueprint, check_form, form_token, store_sign_in
+from .views import blueprint, check_form, form_page, store_sign_in
 
 log = logging.getLogger("flask_stackauth")
 
@@ -111,14 +111,7 @@ class Form:
 # -- helpers ------------------------------------------------------------------------------------------------
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
-    html = render_template(template, csrf_token=form_token(), **context)
-    response = Response(html, status=status, mimetype="text/html")
-    # The pages hold form tokens and codes: never cached, never framed (clickjacking), never leaked as Referer.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return form_page(template, status, **context)
 
 
 def _form_next() -> str | None:
@@ -225,7 +218,7 @@ def login_page(next_url: str | None, *, password: Form | None = None, otp: Form 
     """The sign-in page: the project's OAuth providers and forms for its other enabled methods."""
     state = get_state()
     try:
-        config = state.project().get("config") or {}
+        config = state.project_config()
         providers = state.enabled_providers()
         unavailable = False
     except StackAuthError as exc:
@@ -267,7 +260,7 @@ def password_sign_in() -> Response:
 
 def _signup_allowed() -> bool | None:
     try:
-        config = get_state().project().get("config") or {}
+        config = get_state().project_config()
     except StackAuthError:
         return None
     return bool(config.get("sign_up_enabled")) and bool(config.get("credential_enabled"))

@@ -14,7 +14,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from .errors import StackAuthUnavailable
 
@@ -105,7 +105,7 @@ def remember_pending(session: MutableMapping[str, Any], pending: PendingSignIn) 
         "v": pending.code_verifier, "u": pending.redirect_uri, "n": pending.next_url, "x": pending.expires_at}
 
 
-def pop_pending(session: MutableMapping[str, Any], state: str) -> PendingSignIn | bool | None:
+def pop_pending(session: MutableMapping[str, Any], state: str) -> PendingSignIn | Literal[False] | None:
     """Take the pending sign-in for ``state`` out of the session (a state is good for one callback).
 
     :returns: the sign-in; ``False`` when it existed but expired; ``None`` when unknown.

@@ -20,12 +20,15 @@ def safe_next(value: object, *, host: str | None = None) -> str | None:
         return None
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or "\\" in value:
         return None
-    parts = urlsplit(value)
-    if host is not None and parts.scheme in ("http", "https") and parts.netloc == host:
-        value = parts.path or "/"
-        if parts.query:
-            value += "?" + parts.query
+    try:
         parts = urlsplit(value)
+        if host is not None and parts.scheme in ("http", "https") and parts.netloc == host:
+            value = parts.path or "/"
+            if parts.query:
+                value += "?" + parts.query
+            parts = urlsplit(value)
+    except ValueError:  # e.g. "//[" is an invalid IPv6 host to urlsplit
+        return None
     if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//"):
         return None
     return value

@@ -25,6 +25,7 @@ from .errors import (
     InvalidAccessToken,
     InvalidProjectForAccessToken,
     RestrictedUserNotAllowed,
+    StackAuthError,
     StackAuthUnavailable,
     UnparsableAccessToken,
 )
@@ -71,6 +72,8 @@ class TokenVerifier:
     cache_size: int = 10_000
     _keysets: dict[str, _KeySetEntry] = field(default_factory=dict)
     _fetch_lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Per key-set variant: when the last fetch was attempted, and whether it failed.
+    _attempts: dict[str, tuple[float, bool]] = field(default_factory=dict)
     _verified: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict)
     _verified_lock: threading.Lock = field(default_factory=threading.Lock)
     #: JWKS fetches made, per process; tests and benchmarks read it.
@@ -118,19 +121,24 @@ class TokenVerifier:
         with self._fetch_lock:
             entry = self._keysets.get(variant)
             now = time.monotonic()
-            fresh = entry is not None and now < entry.expires_at
-            if entry is not None and fresh and kid in entry.keys:
+            if entry is not None and now < entry.expires_at and kid in entry.keys:
                 return entry.keys[kid]
-            cooling = entry is not None and now - entry.fetched_at < self.settings.jwks_refetch_cooldown
-            if not (fresh and cooling):
+            # The cooldown counts from the last attempt, failed or not, so neither forged kids nor an
+            # unreachable JWKS turn into one fetch per request (callers queue on this lock otherwise).
+            last = self._attempts.get(variant)
+            if last is None or now - last[0] >= self.settings.jwks_refetch_cooldown:
+                self._attempts[variant] = (now, True)
                 try:
-                    entry = self._fetch(variant)
-                except StackAuthUnavailable:
+                    entry = self._keysets[variant] = self._fetch(variant)
+                except StackAuthError:
                     if entry is None or kid not in entry.keys:
                         raise
                     log.warning("flask-stackauth: JWKS refresh failed; using the cached keys")
                 else:
-                    self._keysets[variant] = entry
+                    self._attempts[variant] = (now, False)
+            elif last[1] and (entry is None or kid not in entry.keys):
+                raise StackAuthUnavailable("The project's JWKS could not be fetched a moment ago; "
+                                           "it is retried after a short cooldown.")
             if entry is not None and kid in entry.keys:
                 return entry.keys[kid]
         raise _unparsable("it was signed with a key (kid) this project does not publish")
@@ -239,3 +247,8 @@ class TokenVerifier:
                 "behind another URL than STACK_API_URL, add its issuer to STACK_JWT_ISSUERS")
         if not isinstance(claims.get("sub"), str) or not claims["sub"]:
             raise _unparsable("it has no sub claim")
+        branch = claims.get("branch_id", claims.get("branchId", "main"))
+        if branch != "main":
+            raise InvalidProjectForAccessToken(
+                "INVALID_PROJECT_FOR_ACCESS_TOKEN",
+                "Access token not valid for this project: it belongs to another branch than 'main'.", None, 401)

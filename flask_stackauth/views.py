@@ -8,6 +8,7 @@ import re
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -86,15 +87,35 @@ def _session_binding() -> str:
     return hashlib.sha256(source.encode()).hexdigest()[:32]
 
 
+def form_page(template: str, status: int = 200, **context: Any) -> Response:
+    """Render a page that holds a form token: never cached, framed (clickjacking) or leaked as a Referer."""
+    html = render_template(template, csrf_token=form_token(), **context)
+    response = Response(html, status=status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 def form_token() -> str:
     """A signed token for the sign-out form (and other forms), tied to this session."""
     return _form_serializer().dumps(_session_binding())
 
 
+def _origin_host(origin: str) -> str:
+    try:
+        return urlsplit(origin).netloc.lower()
+    except ValueError:
+        return "?"
+
+
 def check_form(action: str) -> None:
     """Refuse a cross-site or forged form POST with a 403 :class:`SignInError`."""
     origin = request.headers.get("Origin")
-    if origin and origin != "null" and origin.rstrip("/") != request.host_url.rstrip("/"):
+    # Hosts, not schemes, are compared: behind a TLS proxy without ProxyFix the app sees http while the
+    # browser says https. A cross-site post names another host.
+    if origin and origin != "null" and _origin_host(origin) != request.host.lower():
         raise SignInError(f"The {action} request came from another site and was refused.",
                           code="CROSS_SITE_REQUEST", status=403)
     token = request.form.get("csrf_token", "")
@@ -140,6 +161,11 @@ def store_sign_in(access_token: str, refresh_token: str, *, is_new_user: bool, m
     except InvalidAccessToken as exc:
         raise SignInError(f"Stack Auth issued an access token this app cannot verify: {exc.message}",
                           code=exc.code, status=502) from None
+    if request.is_secure and not current_app.config.get("SESSION_COOKIE_SECURE") and not state.warned_insecure_cookie:
+        state.warned_insecure_cookie = True
+        log.warning("flask-stackauth: the app is served over https but SESSION_COOKIE_SECURE is off, so the "
+                    "session cookie (which holds a refresh token) may also be sent over plain http. "
+                    "Set SESSION_COOKIE_SECURE = True.")
     _drop_auth_data()
     save_tokens(session, TokenSet(access_token, refresh_token, int(claims["exp"])))
     regenerate = getattr(current_app.session_interface, "regenerate", None)
@@ -209,7 +235,7 @@ def callback() -> Response:
     pending = pop_pending(session, state_value)
     if pending is False:
         raise SignInError("This sign-in expired. Please sign in again.", code="EXPIRED_STATE", hints=_STATE_HINTS)
-    if pending is None or pending is True:
+    if pending is None:
         raise SignInError("This sign-in is unknown to this browser session (state mismatch). Please sign in again.",
                           code="INVALID_STATE", hints=_STATE_HINTS)
     state = get_state()
@@ -241,9 +267,9 @@ def callback() -> Response:
 # -- sign-out -------------------------------------------------------------------------------------------------
 
 @blueprint.route("/logout", methods=["GET"])
-def logout_confirm() -> str:
+def logout_confirm() -> Response:
     """A small page with the POST form that signs out."""
-    return render_template("stackauth/logout.html", csrf_token=form_token())
+    return form_page("stackauth/logout.html")
 
 
 @blueprint.route("/logout", methods=["POST"])

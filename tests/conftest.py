@@ -38,7 +38,13 @@ def make_app(config: dict[str, Any], **extra: Any) -> Flask:
     @app.get("/anon-ok")
     @login_required(allow_anonymous=True)
     def anon_ok() -> Any:
-        return {"id": current_user.id, "anonymous": current_user.is_anonymous}
+        # has_password is not a claim: reading it calls users/me with the user's own token.
+        return {"id": current_user.id, "anonymous": current_user.is_anonymous,
+                "has_password": current_user.get("has_password")}
+
+    @app.get("/whoami-many")
+    def whoami_many() -> Any:
+        return {"ids": [current_user.id for _ in range(4)]}
 
     @app.get("/dashboard")
     @login_required

@@ -68,12 +68,28 @@ def test_missing_token_on_api_request_is_plain_bearer_challenge(client: Any) -> 
     assert response.json == {"code": "USER_AUTHENTICATION_REQUIRED", "error": "You must be signed in to do this."}
 
 
-@pytest.mark.parametrize("value", ["", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Token abc", "bearer a.b"])
+@pytest.mark.parametrize("value", ["", "Bearer", "Bearer ", "Token abc", "bearer a.b", "Basicx y"])
 def test_malformed_authorization_headers_are_401(client: Any, value: str) -> None:
     response = client.get("/protected", headers={"Authorization": value})
     assert response.status_code == 401
     assert response.json["code"] == "UNPARSABLE_ACCESS_TOKEN"
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+
+
+def test_http_basic_auth_in_front_of_the_app_keeps_the_session(client: Any, stackauth_login: Any) -> None:
+    # A staging site behind a proxy's basic auth: the browser sends Authorization: Basic on every request.
+    basic = {"Authorization": "Basic dXNlcjpwYXNz"}
+    signed_out = client.get("/dashboard", headers=basic)
+    assert signed_out.status_code == 302 and signed_out.headers["Location"].startswith("/auth/login")
+    stackauth_login(client, "staging@example.com")
+    assert client.get("/protected", headers=basic).json["email"] == "staging@example.com"
+
+
+def test_non_ascii_alg_gives_a_clean_401(client: Any, stackauth_emulator: Any, user: dict[str, Any]) -> None:
+    token = _b64({"alg": "\u4e2d", "kid": "x"}) + "." + _b64(_claims(stackauth_emulator, user["id"])) + ".AAAA"
+    response = _api(client, token)
+    _assert_refused(response, "UNPARSABLE_ACCESS_TOKEN")
+    response.headers["WWW-Authenticate"].encode("latin-1")
 
 
 def test_alg_none_is_refused(client: Any, stackauth_emulator: Any, user: dict[str, Any]) -> None:

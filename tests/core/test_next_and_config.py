@@ -14,7 +14,7 @@ from tests.helpers import sign_in
 ATTACKS = [
     "//evil.com", "/\\evil.com", "\\\\evil.com", "https://evil.com", "http://evil.com/x", "javascript:alert(1)",
     "%2F%2Fevil.com", "/dashboard\r\nSet-Cookie: x=1", "/a\nb", "/a\tb", "evil.com", "/" + "a" * 5000,
-    "data:text/html,hi", "///evil.com", " //evil.com", "http:/evil.com", "/\x00x",
+    "data:text/html,hi", "///evil.com", " //evil.com", "http:/evil.com", "/\x00x", "//[", "https://[evil",
 ]
 
 
