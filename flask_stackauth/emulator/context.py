@@ -7,6 +7,7 @@ Other modules add routes with :func:`api_blueprint`, which installs the same bod
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -329,3 +330,17 @@ def query_fields() -> Fields:
 def body_fields(*, required: bool = True) -> Fields:
     """A :class:`Fields` over the JSON/form body."""
     return Fields("body", body_dict(required=required))
+
+
+def is_uuid(value: str) -> bool:
+    """Whether ``value`` is a UUID in its canonical text form, as yup's ``uuid()`` accepts."""
+    try:
+        return str(uuid.UUID(value)) == value.lower() and len(value) == 36
+    except ValueError:
+        return False
+
+
+def check_user_id_param(user_id: str) -> None:
+    """``params.user_id`` as Stack's ``userIdOrMeSchema``: ``me`` or a UUID, else ``SCHEMA_ERROR``."""
+    if user_id != "me" and not is_uuid(user_id):
+        raise E.schema_error(request.method, request.path, ["params.user_id must be a valid UUID"])

@@ -16,7 +16,6 @@ permissions the first time this module looks at them: a team's first member coun
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +29,7 @@ from .context import (
     api_blueprint,
     body_dict,
     get_emulator,
+    is_uuid,
     json_response,
     query_fields,
     require_auth,
@@ -189,13 +189,6 @@ def _forbidden(what: str) -> E.StatusError:
 # --- request helpers ---------------------------------------------------------------------------
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        return str(uuid.UUID(value)) == value.lower() and len(value) == 36
-    except ValueError:
-        return False
-
-
 def _check_params(**params: str) -> None:
     """Validate path parameters like Stack's ``paramsSchema`` (before the access type is checked)."""
     problems = []
@@ -206,7 +199,7 @@ def _check_params(**params: str) -> None:
                                 "allowed")
             elif value.startswith("$") and value not in TEAM_SYSTEM_PERMISSIONS:
                 problems.append("Invalid system permission")
-        elif not (name == "user_id" and value == "me") and not _is_uuid(value):
+        elif not (name == "user_id" and value == "me") and not is_uuid(value):
             problems.append(f"params.{name} must be a valid UUID")
     if problems:
         raise E.schema_error(request.method, request.path, problems)
@@ -219,7 +212,7 @@ def _auth(*allowed: str) -> AuthContext:
 def _query_user(auth: AuthContext, f: Fields) -> str | None:
     """The ``user_id`` query filter with ``me`` resolved (clients: must be their own)."""
     raw = f.string("user_id")
-    if raw is not None and raw != "me" and not _is_uuid(raw):
+    if raw is not None and raw != "me" and not is_uuid(raw):
         f.problems.append("query.user_id must be a valid UUID")
     return resolve_user_id(auth, raw) if raw is not None and not f.problems else raw
 
@@ -301,7 +294,7 @@ def _team_body(auth: AuthContext, *, creating: bool) -> tuple[dict[str, Any], st
         f.problems.append("body.display_name must be a `string` type, but the final value was: `null`.")
     f.string("profile_image_url", nullable=True)
     creator = f.string("creator_user_id") if creating else None
-    if creator is not None and creator != "me" and not _is_uuid(creator):
+    if creator is not None and creator != "me" and not is_uuid(creator):
         f.problems.append("body.creator_user_id must be a valid UUID")
     f.check()
     return body, creator
@@ -468,7 +461,7 @@ def _list_permissions(scope: str) -> Response:
     f = query_fields()
     user_id = _query_user(auth, f)
     team_id = f.string("team_id") if scope == "team" else None
-    if team_id is not None and not _is_uuid(team_id):
+    if team_id is not None and not is_uuid(team_id):
         f.problems.append("query.team_id must be a valid UUID")
     permission_id = f.string("permission_id")
     recursive = f.string("recursive", one_of=["true", "false"]) == "true"

@@ -12,6 +12,7 @@ from .context import (
     Fields,
     api_blueprint,
     body_dict,
+    check_user_id_param,
     get_emulator,
     json_response,
     query_fields,
@@ -262,6 +263,7 @@ def create_user() -> Response:
 def get_user(user_id: str) -> Response:
     """Read a user."""
     emu = get_emulator()
+    check_user_id_param(user_id)
     require_auth("server", "admin")
     return json_response(user_json(emu, _get_user(emu, user_id), server=True))
 
@@ -270,6 +272,7 @@ def get_user(user_id: str) -> Response:
 def patch_user(user_id: str) -> Response:
     """Update a user."""
     emu = get_emulator()
+    check_user_id_param(user_id)
     require_auth("server", "admin")
     user = _get_user(emu, user_id)
     body = body_dict()
@@ -282,6 +285,7 @@ def patch_user(user_id: str) -> Response:
 def delete_user(user_id: str) -> Response:
     """Delete a user; its sessions die with it."""
     emu = get_emulator()
+    check_user_id_param(user_id)
     require_auth("server", "admin")
     if not emu.delete_user(user_id):
         raise E.user_not_found()

@@ -285,3 +285,16 @@ def test_user_list_pagination(server: EmulatorServer, emu: Emulator) -> None:
     assert zero.status_code == 400 and zero.json()["code"] == "SCHEMA_ERROR"
     client = requests.get(url, headers=client_headers(server))
     assert client.status_code == 401 and client.json()["code"] == "INSUFFICIENT_ACCESS_TYPE"
+
+
+def test_malformed_user_id_is_a_schema_error_unknown_uuid_is_user_not_found(server: EmulatorServer) -> None:
+    for method in ("GET", "PATCH", "DELETE"):
+        bad = requests.request(method, f"{server.url}/api/v1/users/not-a-uuid", headers=server_headers(server),
+                               json={} if method == "PATCH" else None)
+        assert bad.status_code == 400
+        assert bad.headers["x-stack-known-error"] == "SCHEMA_ERROR"
+        assert "params.user_id must be a valid UUID" in bad.json()["error"]
+    unknown = requests.get(f"{server.url}/api/v1/users/3241a285-8329-4d69-8f3d-316e08cf140c",
+                           headers=server_headers(server))
+    assert unknown.status_code == 404
+    assert unknown.headers["x-stack-known-error"] == "USER_NOT_FOUND"
