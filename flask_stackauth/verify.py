@@ -108,11 +108,14 @@ class TokenVerifier:
         log.debug("flask-stackauth: fetched JWKS (%s): %d keys, cached %d s", variant, len(keys), ttl)
         return _KeySetEntry(keys, now, now + ttl)
 
-    def key_for(self, kid: str, variant: str = NORMAL) -> ECKey:
+    def key_for(self, kid: str, variant: str = NORMAL, *, trusted: bool = False) -> ECKey:
         """The public key with ``kid``, fetching the JWKS when it is stale or lacks that ``kid``.
 
         An unknown ``kid`` refetches at most once per ``jwks_refetch_cooldown`` seconds, so a flood of
-        forged ``kid`` values cannot turn into a flood of JWKS fetches.
+        forged ``kid`` values cannot turn into a flood of JWKS fetches. With ``trusted`` (a token this app
+        received from Stack Auth itself, not from a client) a new ``kid`` is fetched even within that
+        cooldown, so a key rotated in just after a fetch does not sign users out; failed fetches still
+        cool down.
         """
         entry = self._keysets.get(variant)
         now = time.monotonic()
@@ -126,7 +129,8 @@ class TokenVerifier:
             # The cooldown counts from the last attempt, failed or not, so neither forged kids nor an
             # unreachable JWKS turn into one fetch per request (callers queue on this lock otherwise).
             last = self._attempts.get(variant)
-            if last is None or now - last[0] >= self.settings.jwks_refetch_cooldown:
+            cooldown = 0.0 if trusted and (last is None or not last[1]) else self.settings.jwks_refetch_cooldown
+            if last is None or now - last[0] >= cooldown:
                 self._attempts[variant] = (now, True)
                 try:
                     entry = self._keysets[variant] = self._fetch(variant)
@@ -146,8 +150,11 @@ class TokenVerifier:
     # -- tokens --------------------------------------------------------------------------------------------
 
     def verify(self, token: str, *, allow_anonymous: bool = False, allow_restricted: bool = False,
-               now: float | None = None) -> dict[str, Any]:
+               trusted: bool = False, now: float | None = None) -> dict[str, Any]:
         """Verify ``token`` and return its claims.
+
+        :param trusted: the token came from Stack Auth to this app (the session), not from a client, so an
+            unknown ``kid`` may refetch the JWKS within the cooldown (see :meth:`key_for`).
 
         :raises InvalidAccessToken: a subclass naming what is wrong (expired, unparsable, other project,
             anonymous or restricted user not allowed here).
@@ -158,7 +165,7 @@ class TokenVerifier:
         if cached is not None and now < cached["exp"]:
             claims = cached
         else:
-            claims = self._verify_uncached(token, now, allow_anonymous=allow_anonymous)
+            claims = self._verify_uncached(token, now, allow_anonymous=allow_anonymous, trusted=trusted)
             with self._verified_lock:
                 self._verified[token] = claims
                 while len(self._verified) > self.cache_size:
@@ -184,7 +191,7 @@ class TokenVerifier:
                 "RESTRICTED_USER_NOT_ALLOWED",
                 "This view does not accept restricted users (for example, with an unverified email).", None, 403)
 
-    def _verify_uncached(self, token: str, now: float, *, allow_anonymous: bool) -> dict[str, Any]:
+    def _verify_uncached(self, token: str, now: float, *, allow_anonymous: bool, trusted: bool) -> dict[str, Any]:
         if not isinstance(token, str) or not token:
             raise _unparsable("it is empty")
         if len(token) > MAX_TOKEN_LENGTH:
@@ -216,7 +223,7 @@ class TokenVerifier:
             raise AnonymousAuthenticationNotAllowed(
                 "ANONYMOUS_AUTHENTICATION_NOT_ALLOWED",
                 "This view does not accept anonymous users' access tokens.", None, 401)
-        key = self.key_for(kid, variant)
+        key = self.key_for(kid, variant, trusted=trusted)
         try:
             valid = jws.validate_compact(obj, key, algorithms=["ES256"])
         except JoseError:

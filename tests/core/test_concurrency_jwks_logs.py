@@ -82,6 +82,17 @@ def test_jwks_fetched_once_and_refetched_once_after_rotation(stackauth_config: d
     assert emu.calls("GET", JWKS) == 2
 
 
+def test_rotation_just_after_a_fetch_does_not_sign_session_users_out(client: Any, emu: Any) -> None:
+    sign_in(client)
+    assert client.get("/protected").status_code == 200
+    emu.rotate_keys()  # within the default 10 s cooldown of the JWKS fetch above
+    _age_tokens(client, 5)
+    assert client.get("/protected").status_code == 200
+    assert emu.calls("GET", JWKS) == 2
+    with client.session_transaction() as session:
+        assert TOKENS_KEY in session
+
+
 def test_no_secret_in_any_log_record(client: Any, emu: Any, caplog: Any) -> None:
     caplog.set_level(logging.DEBUG)
     authorize = start_login(client)
