@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from . import __version__
 from .config import StackAuthSettings
@@ -16,6 +17,12 @@ from .errors import KnownError, StackAuthConfigError, StackAuthHTTPError, StackA
 log = logging.getLogger("flask_stackauth")
 
 AccessType = Literal["client", "server"]
+#: A 429 is answered before the request is handled (Stack's development servers rate-limit on purpose, "to
+#: ensure clients can handle 429 responses"), so it is safe to retry, POSTs included: twice, after 0 and 1 s.
+#: Retry-After is not waited for in full, since a user is waiting; a 429 that persists is an outage.
+RATE_LIMIT_RETRY = Retry(total=2, connect=0, read=0, redirect=0, other=0, status=2, status_forcelist={429},
+                         allowed_methods=None, backoff_factor=0.5, respect_retry_after_header=False,
+                         raise_on_status=False)
 #: Matches Stack's ``x-stack-client-version`` pattern ``^\w+ @[\w/]+@[\d.]+$``.
 CLIENT_VERSION = f"python @flask_stackauth@{__version__}"
 
@@ -23,7 +30,7 @@ CLIENT_VERSION = f"python @flask_stackauth@{__version__}"
 def raise_for_stack_response(response: requests.Response) -> None:
     """Raise the typed error for a non-2xx Stack Auth answer; return quietly on success.
 
-    Known errors become :class:`KnownError` subclasses; 5xx answers become :class:`StackAuthUnavailable`;
+    Known errors become :class:`KnownError` subclasses; 5xx and 429 answers become :class:`StackAuthUnavailable`;
     any other error (plain text, OAuth JSON) becomes :class:`StackAuthHTTPError` with Stack's text.
     """
     known = response.headers.get("x-stack-known-error")
@@ -36,8 +43,9 @@ def raise_for_stack_response(response: requests.Response) -> None:
             body = {}
         raise KnownError.from_response(known, str(body.get("error") or known), body.get("details"),
                                        response.status_code)
-    if response.status_code >= 500:
-        raise StackAuthUnavailable(f"Stack Auth answered HTTP {response.status_code}.")
+    if response.status_code >= 500 or response.status_code == 429:
+        raise StackAuthUnavailable(f"Stack Auth answered HTTP {response.status_code}"
+                                   f"{' (rate limited)' if response.status_code == 429 else ''}.")
     if response.status_code >= 400:
         text = response.text[:500]
         try:
@@ -68,7 +76,7 @@ class StackAuthClient:
 
     def __init__(self, settings: StackAuthSettings) -> None:
         self.settings = settings
-        self.adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32)
+        self.adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=RATE_LIMIT_RETRY)
         self.session = requests.Session()
         self.session.mount("http://", self.adapter)
         self.session.mount("https://", self.adapter)

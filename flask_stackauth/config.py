@@ -61,14 +61,33 @@ class StackAuthSettings:
 
     def issuers(self, *, anonymous: bool = False, restricted: bool = False) -> frozenset[str]:
         """The ``iss`` values accepted for this project's access tokens."""
-        base = f"{self.api_url}/api/v1"
         pid = self.project_id
-        accepted = {f"{base}/projects/{pid}", LEGACY_ISSUER, *self.jwt_issuers}
-        if restricted or anonymous:
-            accepted.add(f"{base}/projects-restricted-users/{pid}")
-        if anonymous:
-            accepted.add(f"{base}/projects-anonymous-users/{pid}")
+        accepted = {LEGACY_ISSUER, *self.jwt_issuers}
+        for api_url in _loopback_aliases(self.api_url):
+            base = f"{api_url}/api/v1"
+            accepted.add(f"{base}/projects/{pid}")
+            if restricted or anonymous:
+                accepted.add(f"{base}/projects-restricted-users/{pid}")
+            if anonymous:
+                accepted.add(f"{base}/projects-anonymous-users/{pid}")
         return frozenset(accepted)
+
+
+_LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+
+
+def _loopback_aliases(api_url: str) -> list[str]:
+    """``api_url``, plus its spellings with the other loopback names when it names this machine.
+
+    A local server writes its own configured URL into ``iss`` (say ``http://localhost:8102``) while the app
+    may reach it as ``http://127.0.0.1:8102``: the same server, so the same issuer.
+    """
+    parts = urlsplit(api_url)
+    host = (parts.hostname or "").lower()
+    if host not in ("localhost", "127.0.0.1", "::1"):
+        return [api_url]
+    port = f":{parts.port}" if parts.port else ""
+    return [api_url, *(f"{parts.scheme}://{name}{port}{parts.path}" for name in _LOOPBACK_NAMES)]
 
 
 def _lookup(config: Mapping[str, Any], key: str) -> Any:

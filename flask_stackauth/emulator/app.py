@@ -52,6 +52,12 @@ def create_app(emu: Emulator) -> Flask:
             return None
         if fault.mode == "garbage":
             return Response("<html>oops", status=200, content_type="text/html; charset=utf-8")
+        if fault.mode == "429":
+            # What a development server's artificial rate limit answers (apps/backend/src/proxy.tsx).
+            limited = Response('{"message":"Artificial development rate limit triggered. Wait before retrying."}',
+                               status=429, content_type=E.JSON_CONTENT_TYPE)
+            limited.headers["Retry-After"] = "1"
+            return limited
         if fault.mode == "503":
             return Response("Service Unavailable", status=503, content_type=E.TEXT_CONTENT_TYPE)
         return Response(

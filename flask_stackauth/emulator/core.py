@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 LEGACY_ISSUER = "https://access-token.jwt-signature.stack-auth.com"
 DEFAULT_BASE_URL = "http://localhost:8102"
 REFRESH_TOKEN_LIFETIME = 365 * 24 * 3600
-FAULT_MODES = ("500", "503", "hang", "garbage")
+FAULT_MODES = ("500", "503", "429", "hang", "garbage")
 
 
 def hash_password(password: str) -> str:

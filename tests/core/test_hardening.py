@@ -126,3 +126,37 @@ def test_app_mounted_below_a_path_keeps_its_prefix_in_next(client: Any) -> None:
     response = client.get("/dashboard", base_url="http://localhost/app", headers={"Accept": "text/html"})
     assert response.status_code == 302
     assert response.headers["Location"] == "/app/auth/login?next=/app/dashboard"
+
+
+def test_a_rate_limited_refresh_is_retried(client: Any, emu: Any) -> None:
+    sign_in(client)
+    old = client.get("/protected").json["token_sha"]
+    _age_tokens(client, 5)
+    before = emu.calls("POST", TOKEN)
+    emu.fail_next(1, path=TOKEN, mode="429")
+    response = client.get("/protected")
+    assert response.status_code == 200
+    assert response.json["token_sha"] != old
+    assert emu.calls("POST", TOKEN) - before == 2  # the 429, then the retry
+
+
+def test_a_lasting_rate_limit_is_an_outage_not_a_sign_out(client: Any, emu: Any) -> None:
+    sign_in(client)
+    _age_tokens(client, 10)
+    emu.fail_next(6, path=TOKEN, mode="429")
+    assert client.get("/protected").status_code == 200
+    _age_tokens(client, -1)
+    expired = client.get("/protected", headers={"Accept": "application/json"})
+    assert expired.status_code == 503
+    with client.session_transaction() as session:
+        assert TOKENS_KEY in session
+
+
+def test_loopback_spellings_of_the_api_url_are_one_issuer(stackauth_config: dict[str, Any],
+                                                          stackauth_emulator: Any, stackauth_bearer: Any) -> None:
+    # The emulator writes iss with 127.0.0.1; the app reaches the same server as localhost.
+    port = stackauth_emulator.url.rsplit(":", 1)[1]
+    app = make_app({**stackauth_config, "STACK_API_URL": f"http://localhost:{port}"})
+    token = stackauth_bearer("loopback@example.com")
+    response = app.test_client().get("/protected", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200

@@ -97,3 +97,13 @@ def test_one_instance_serves_several_apps(stackauth_config: dict[str, Any]) -> N
     assert StackAuth.settings(first).url_prefix == "/auth"
     assert StackAuth.settings(second).url_prefix == "/accounts"
     assert not hasattr(stack, "app")
+
+
+def test_issuers_of_both_server_generations_and_loopback_aliases() -> None:
+    hosted = load_settings({"STACK_PROJECT_ID": "p"}).issuers()
+    assert hosted == {"https://api.stack-auth.com/api/v1/projects/p",
+                      "https://access-token.jwt-signature.stack-auth.com"}
+    local = load_settings({"STACK_PROJECT_ID": "p", "STACK_API_URL": "http://127.0.0.1:8102"}).issuers(anonymous=True)
+    assert "http://localhost:8102/api/v1/projects/p" in local
+    assert "http://localhost:8102/api/v1/projects-anonymous-users/p" in local
+    assert "http://localhost:8103/api/v1/projects/p" not in local
