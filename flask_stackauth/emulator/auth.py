@@ -61,10 +61,16 @@ def delete_current() -> Response:
     emu = get_emulator()
     auth = require_auth()
     session_id = auth.refresh_token_id
-    if session_id is None and emu.legacy_tokens:
+    if emu.legacy_tokens:
+        # v2.7's route requires the refresh-token header and deletes the session it names, whatever session
+        # the access token came from (.../auth/sessions/current/route.tsx before mid-2025).
         rt = request.headers.get("x-stack-refresh-token")
-        sess = emu.valid_session(rt) if rt else None
-        session_id = sess.id if sess else None
+        if not rt:
+            raise E.schema_error(request.method, request.path, ["headers.x-stack-refresh-token must be defined"])
+        sess = emu.valid_session(rt)
+        if sess is None:
+            raise E.refresh_token_not_found_or_expired()
+        session_id = sess.id
     if session_id is None:
         raise E.access_token_expired(emu.now(), None, None, None, legacy=emu.legacy_tokens)
     with emu.lock:

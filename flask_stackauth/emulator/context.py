@@ -53,7 +53,8 @@ def parse_body() -> Any:
     """Parse the request body like Stack: JSON, form, text; other types → ``BODY_PARSING_ERROR``."""
     if request.method == "GET":
         return None
-    ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    # Exactly as smart-request.tsx reads it: no case folding, no trimming ("Application/JSON" is refused).
+    ctype = (request.headers.get("content-type") or "").split(";")[0]
     raw = request.get_data(cache=True)
     if ctype == "":
         return None

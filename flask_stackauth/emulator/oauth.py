@@ -67,6 +67,8 @@ def authorize(provider_id: str) -> Response:
         values[name] = q.string(name, required=True, one_of=one_of)
     type_ = q.string("type", one_of=["authenticate", "link"]) or "authenticate"
     response_mode = q.string("stack_response_mode", one_of=["json", "redirect"]) or "redirect"
+    if emu.legacy_tokens:
+        response_mode = "redirect"  # v2.7 has no JSON mode: the parameter is ignored like any unknown one
     token = q.string("token") or ""
     error_redirect = q.string("error_redirect_uri") or q.string("error_redirect_url")
     after_callback = q.string("after_callback_redirect_url")
@@ -389,7 +391,10 @@ def _authorization_code_grant(emu: Emulator, project: ProjectConfig, body: dict[
         if not _pkce_ok(code, verifier if isinstance(verifier, str) else None):
             raise E.invalid_authorization_code()
         del emu.data.codes[code_value]
-    if redirect_uri and redirect_uri != code.redirect_uri:
+    if not isinstance(redirect_uri, str) or not is_valid_url(redirect_uri):
+        # node-oauth2-server validates redirect_uri after burning the code; Stack passes its answer through.
+        raise E.OAuthProtocolError(400, "invalid_request", "Invalid request: `redirect_uri` is not a valid URI")
+    if redirect_uri != code.redirect_uri:
         if emu.legacy_tokens:
             raise E.redirect_url_not_whitelisted()
         raise E.StatusError(

@@ -41,7 +41,11 @@ def test_legacy_sign_out_and_missing_features(legacy_server: EmulatorServer) -> 
     assert listing.status_code == 405
     delete = requests.delete(f"{legacy_server.url}/api/v1/auth/sessions/x", params={"user_id": "me"}, headers=h)
     assert delete.status_code == 404 and delete.headers["content-type"].startswith("text/plain")
-    out = requests.delete(f"{legacy_server.url}/api/v1/auth/sessions/current", json={}, headers=h)
+    bare = requests.delete(f"{legacy_server.url}/api/v1/auth/sessions/current", json={}, headers=h)
+    assert bare.status_code == 400 and bare.headers["x-stack-known-error"] == "SCHEMA_ERROR"
+    assert "headers.x-stack-refresh-token must be defined" in bare.json()["error"]
+    out = requests.delete(f"{legacy_server.url}/api/v1/auth/sessions/current", json={},
+                          headers={**h, "x-stack-refresh-token": tokens["refresh_token"]})
     assert out.status_code == 200 and out.json() == {"success": True}
     refresh = requests.post(
         f"{legacy_server.url}/api/v1/auth/sessions/current/refresh",

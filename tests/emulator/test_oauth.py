@@ -423,3 +423,21 @@ def test_link_flow_adds_provider(server: EmulatorServer) -> None:
     assert [p["id"] for p in me["oauth_providers"]] == ["github", "google"]
     no_token = requests.get(authorize_url(server, "google", type="link").url, allow_redirects=False)
     assert no_token.status_code == 400 and no_token.text == "?token= query parameter is required for link type"
+
+
+def test_missing_redirect_uri_at_the_token_endpoint_is_refused_and_burns_the_code(server: EmulatorServer) -> None:
+    flow = authorize_url(server)
+    code = query_of(complete_oauth(flow.url, "noredirect@example.com"))["code"]
+    bad = exchange(server, flow, code, redirect_uri=None)
+    assert bad.status_code == 400 and "x-stack-known-error" not in bad.headers
+    assert bad.json() == {"error": "invalid_request",
+                          "error_description": "Invalid request: `redirect_uri` is not a valid URI"}
+    again = exchange(server, flow, code)
+    assert again.status_code == 400 and again.headers["x-stack-known-error"] == "INVALID_AUTHORIZATION_CODE"
+
+
+def test_legacy_servers_ignore_json_response_mode(legacy_server: EmulatorServer) -> None:
+    flow = authorize_url(legacy_server, stack_response_mode="json")
+    resp = requests.get(flow.url, allow_redirects=False, timeout=10)
+    assert resp.status_code == 307
+    assert resp.headers["set-cookie"].startswith("stack-oauth-inner-")

@@ -205,8 +205,14 @@ def _check_flow(server: EmulatorServer, emu: Emulator, version: str) -> None:
         ),
         rec["err_password_sign_in_wrong"],
     )
+    # With the refresh token too, as Stack's SDK sends it (v2.7 requires it).
     out = requests.delete(
-        f"{server.url}/api/v1/auth/sessions/current", json={}, headers=client_headers(server, si.json()["access_token"])
+        f"{server.url}/api/v1/auth/sessions/current",
+        json={},
+        headers={
+            **client_headers(server, si.json()["access_token"]),
+            "x-stack-refresh-token": si.json()["refresh_token"],
+        },
     )
     assert_like(out, rec["sign_out"])
     assert_like(
