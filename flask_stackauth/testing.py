@@ -9,10 +9,10 @@ Fixtures:
 ``stackauth_config``
     The ``STACK_*`` settings that point an app at that emulator; ``app.config.update(stackauth_config)``.
 ``stackauth_login``
-    ``stackauth_login(client, email="a@example.com")`` signs a Flask test client in without clicking through
+    ``stackauth_login(client, email="user@example.com")`` signs a Flask test client in without clicking through
     OAuth (a real session minted by the emulator) and returns the user as a dict.
 ``stackauth_bearer``
-    ``stackauth_bearer(email="a@example.com")`` returns a fresh access token for ``Authorization: Bearer``.
+    ``stackauth_bearer(email="user@example.com")`` returns a fresh access token for ``Authorization: Bearer``.
 
 Works with pytest-flask: define an ``app`` fixture that uses ``stackauth_config`` and use its ``client``.
 """
