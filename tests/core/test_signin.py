@@ -207,3 +207,24 @@ def test_proxy_fix_gives_https_redirect_uri(stackauth_config: dict[str, Any]) ->
                                                          "X-Forwarded-Host": "app.example.com"})
     assert query_of(response.headers["Location"])["redirect_uri"] == "https://app.example.com/auth/callback"
     assert local_path("https://app.example.com/auth/callback?x=1") == "/auth/callback?x=1"
+
+
+def test_projects_that_require_the_publishable_key_work(client: Any, emu: Any) -> None:
+    emu.project.require_publishable_client_key = True  # as on hosted projects since 2026-02
+    response = sign_in(client, next_url="/dashboard")
+    assert response.headers["Location"] == "/dashboard"
+    assert client.get("/dashboard").get_data(as_text=True) == "Hello ada@example.com"
+
+
+def test_missing_publishable_key_where_required_is_a_clear_error(stackauth_config: dict[str, Any], emu: Any) -> None:
+    from tests.conftest import make_app
+
+    emu.project.require_publishable_client_key = True
+    app = make_app({**stackauth_config, "STACK_PUBLISHABLE_CLIENT_KEY": None})
+    client = app.test_client()
+    page = client.get("/auth/login")
+    assert page.status_code == 503
+    authorize = start_login(client)
+    assert query_of(authorize)["client_secret"] == "__stack_public_client__"
+    api = client.get("/protected", headers={"Accept": "application/json"})
+    assert api.status_code == 401
