@@ -161,6 +161,9 @@ def store_sign_in(access_token: str, refresh_token: str, *, is_new_user: bool, m
     except InvalidAccessToken as exc:
         raise SignInError(f"Stack Auth issued an access token this app cannot verify: {exc.message}",
                           code=exc.code, status=502) from None
+    except StackAuthUnavailable as exc:  # the JWKS could not be fetched to check the new token
+        raise SignInError(f"Stack Auth could not be reached to complete the sign-in: {exc.message}",
+                          code=exc.code, status=502) from None
     if request.is_secure and not current_app.config.get("SESSION_COOKIE_SECURE") and not state.warned_insecure_cookie:
         state.warned_insecure_cookie = True
         log.warning("flask-stackauth: the app is served over https but SESSION_COOKIE_SECURE is off, so the "

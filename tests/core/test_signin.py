@@ -228,3 +228,11 @@ def test_missing_publishable_key_where_required_is_a_clear_error(stackauth_confi
     assert query_of(authorize)["client_secret"] == "__stack_public_client__"
     api = client.get("/protected", headers={"Accept": "application/json"})
     assert api.status_code == 401
+
+
+def test_jwks_unreachable_at_sign_in_is_502_and_stores_nothing(client: Any, emu: Any) -> None:
+    callback = callback_for(start_login(client), "ada@example.com")
+    emu.fail_next(1, path="/api/v1/projects/internal/.well-known/jwks.json", mode="500")
+    response = client.get(callback)
+    assert response.status_code == 502
+    assert TOKENS_KEY not in _session(client)
