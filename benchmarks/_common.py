@@ -47,7 +47,7 @@ def signed_in_client(server: EmulatorServer, app: Flask) -> FlaskClient:
     return client
 
 
-def compare(calls: dict[str, Callable[[], Any]], requests: int, rounds: int = 7) -> dict[str, float]:
+def compare(calls: dict[str, Callable[[], Any]], requests: int, rounds: int = 15) -> dict[str, float]:
     """Median requests per second of each call, over ``rounds`` rounds of ``requests`` calls each.
 
     The variants take turns inside every round, so a noisy neighbour slows them all alike and the

@@ -125,11 +125,14 @@ def authenticate(*, allow_anonymous: bool = False, allow_restricted: bool = Fals
     :raises StackAuthUnavailable: the token expired and Stack Auth cannot refresh it right now (503).
     """
     state = get_state()
-    user = request_user()
-    if user is None:
+    this_request = request._get_current_object()  # type: ignore[attr-defined]
+    cached = g.get("_stackauth_user")
+    if cached is not None and cached[0] is this_request:
+        user: StackUser = cached[1]
+    else:
         user = _authenticate(state, allow_anonymous=allow_anonymous, allow_restricted=allow_restricted)
         # Tagged with the request: an app context (and so ``g``) can outlive one request in tests.
-        g._stackauth_user = (request._get_current_object(), user)  # type: ignore[attr-defined]
+        g._stackauth_user = (this_request, user)
     try:
         state.verifier.check_policy(user.claims, allow_anonymous=allow_anonymous,
                                     allow_restricted=allow_restricted)

@@ -173,9 +173,13 @@ class TokenVerifier:
         self.check_policy(claims, allow_anonymous=allow_anonymous, allow_restricted=allow_restricted)
         return claims
 
-    def _audiences(self) -> dict[str, str]:
+    def __post_init__(self) -> None:
         pid = self.settings.project_id
-        return {pid: NORMAL, f"{pid}:restricted": RESTRICTED, f"{pid}:anon": ANONYMOUS}
+        # Built once: this is read on every request.
+        self._audience_map = {pid: NORMAL, f"{pid}:restricted": RESTRICTED, f"{pid}:anon": ANONYMOUS}
+
+    def _audiences(self) -> dict[str, str]:
+        return self._audience_map
 
     def check_policy(self, claims: dict[str, Any], *, allow_anonymous: bool, allow_restricted: bool) -> None:
         """Refuse anonymous or restricted users' claims unless the caller allows them."""
