@@ -110,12 +110,17 @@ def _subject(tokens: TokenSet) -> str | None:
     return sub if isinstance(sub, str) else None
 
 
-def request_user() -> StackUser | None:
-    """The user already authenticated for the current request, if any."""
+def _user_of(this_request: object) -> StackUser | None:
+    # Tagged with the request: an app context (and so ``g``) can outlive one request in tests.
     cached = g.get("_stackauth_user")
-    if cached is not None and cached[0] is request._get_current_object():  # type: ignore[attr-defined]
+    if cached is not None and cached[0] is this_request:
         return cached[1]  # type: ignore[no-any-return]
     return None
+
+
+def request_user() -> StackUser | None:
+    """The user already authenticated for the current request, if any."""
+    return _user_of(request._get_current_object())  # type: ignore[attr-defined]
 
 
 def authenticate(*, allow_anonymous: bool = False, allow_restricted: bool = False) -> StackUser:
@@ -126,12 +131,9 @@ def authenticate(*, allow_anonymous: bool = False, allow_restricted: bool = Fals
     """
     state = get_state()
     this_request = request._get_current_object()  # type: ignore[attr-defined]
-    cached = g.get("_stackauth_user")
-    if cached is not None and cached[0] is this_request:
-        user: StackUser = cached[1]
-    else:
+    user = _user_of(this_request)
+    if user is None:
         user = _authenticate(state, allow_anonymous=allow_anonymous, allow_restricted=allow_restricted)
-        # Tagged with the request: an app context (and so ``g``) can outlive one request in tests.
         g._stackauth_user = (this_request, user)
     try:
         state.verifier.check_policy(user.claims, allow_anonymous=allow_anonymous,

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, request
 
+from .decorators import EXEMPT_METHODS, authenticate
 from .errors import PermissionRequired
 from .server import call_stack, is_stack_id
 from .signals import user_signed_out
@@ -26,8 +27,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXTENSION_KEY = "stackauth_permission_cache"
 #: Cached answers kept per user (one per team, plus the project's).
 MAX_ENTRIES_PER_USER = 64
-#: Methods that never need authentication (CORS preflights), as for ``login_required``.
-EXEMPT_METHODS = frozenset({"OPTIONS"})
 
 TeamArg = str | Callable[[], "str | None"]
 
@@ -143,8 +142,6 @@ def _protect(check: Callable[[StackUser, dict[str, Any]], None]) -> Callable[[F]
         @wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if request.method not in EXEMPT_METHODS:
-                from .decorators import authenticate
-
                 check(authenticate(), kwargs)
             return current_app.ensure_sync(func)(*args, **kwargs)
 

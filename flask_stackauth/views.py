@@ -143,7 +143,10 @@ def _warn_if_cookie_large() -> None:
 
 
 def _drop_auth_data() -> None:
-    """Session fixation defence: nothing from before the sign-in survives it, except pending sign-ins."""
+    """Remove the tokens and every other ``stackauth`` key of the session, except pending sign-ins.
+
+    At sign-in it is the session fixation defence (nothing from before survives); at sign-out, the clean-up.
+    """
     for key in [k for k in session if k != TOKENS_KEY and not k.startswith(STATE_PREFIX)
                 and (k.startswith("stackauth") or k.startswith("_stackauth"))]:
         session.pop(key, None)
@@ -297,9 +300,7 @@ def logout() -> Response:
             log.warning("flask-stackauth: could not revoke the session at Stack Auth (%s); signed out locally",
                         exc.code)
         state.refresher.forget(tokens.refresh_token)
-    clear_tokens(session)
-    for key in [k for k in session if k.startswith("stackauth") or k.startswith("_stackauth_perm")]:
-        session.pop(key, None)
+    _drop_auth_data()
     user_signed_out.send(current_app._get_current_object(),  # type: ignore[attr-defined]
                          user_id=user_id, revoked=revoked)
     target = safe_next(state.settings.after_sign_out_url, host=request.host) or "/"
