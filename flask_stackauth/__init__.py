@@ -7,8 +7,7 @@ Public names::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .auth import current_user
 from .decorators import login_required, permission_required, team_permission_required
 from .errors import (
