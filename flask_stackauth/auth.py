@@ -17,6 +17,7 @@ from werkzeug.local import LocalProxy
 from .errors import (
     AuthenticationRequired,
     InvalidAccessToken,
+    RestrictedUserNotAllowed,
     SignInError,
     StackAuthError,
     StackAuthUnavailable,
@@ -27,6 +28,7 @@ from .signals import user_signed_in
 from .state import StackAuthState, get_state
 from .tokens import STATE_PREFIX, TOKENS_KEY, TokenSet, clear_tokens, load_tokens, save_tokens
 from .user import ANONYMOUS_USER, AnonymousUser, StackUser
+from .verify import peek_claims
 
 log = logging.getLogger("flask_stackauth")
 
@@ -91,9 +93,22 @@ def authenticate(*, allow_anonymous: bool = False, allow_restricted: bool = Fals
     try:
         state.verifier.check_policy(user.claims, allow_anonymous=allow_anonymous,
                                     allow_restricted=allow_restricted)
+    except RestrictedUserNotAllowed:
+        raise restricted_user(user.claims) from None
     except InvalidAccessToken as exc:
         raise AuthenticationRequired(exc.message, code=exc.code, bearer_error="invalid_token") from None
     return user
+
+
+def restricted_user(claims: dict[str, Any]) -> RestrictedUserNotAllowed:
+    """The 403 for a signed-in restricted user, carrying Stack's ``restricted_reason`` (``{"type": ...}``).
+
+    Signing in again would lead back here, so the answer is "not allowed, and why", never a sign-in redirect.
+    """
+    reason = claims.get("restricted_reason")
+    reason = reason if isinstance(reason, dict) else {"type": "unknown"}
+    return RestrictedUserNotAllowed(
+        "RESTRICTED_USER_NOT_ALLOWED", "Your account cannot use this page yet.", {"restricted_reason": reason}, 403)
 
 
 def _authenticate(state: StackAuthState, *, allow_anonymous: bool, allow_restricted: bool) -> StackUser:
@@ -106,6 +121,9 @@ def _authenticate(state: StackAuthState, *, allow_anonymous: bool, allow_restric
         try:
             # The view's own policy, so the anonymous users' keys are fetched only where a view opts in.
             claims = state.verifier.verify(bearer, allow_anonymous=allow_anonymous, allow_restricted=allow_restricted)
+        except RestrictedUserNotAllowed:
+            # Refused only after its signature checked out, so its claims may be read for the reason.
+            raise restricted_user(peek_claims(bearer)) from None
         except InvalidAccessToken as exc:
             raise AuthenticationRequired(exc.message, code=exc.code, bearer_error="invalid_token") from None
         return make_user(state, claims, bearer)

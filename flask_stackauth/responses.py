@@ -19,12 +19,15 @@ from .errors import (
     NotSupportedByServer,
     PermissionRequired,
     ProjectAuthenticationError,
+    RestrictedUserNotAllowed,
     SignInError,
     StackAuthConfigError,
     StackAuthError,
     StackAuthHTTPError,
     StackAuthUnavailable,
 )
+from .state import get_state
+from .urls import safe_next
 
 #: ``Authorization`` schemes a proxy or browser uses for HTTP authentication in front of the app (a staging
 #: site behind nginx's basic auth, say). They are not Stack Auth tokens: such requests keep using the session.
@@ -74,6 +77,45 @@ def public_message(exc: StackAuthError) -> str:
     return exc.message or exc.code
 
 
+#: Why a restricted user is restricted, by Stack's ``restricted_reason.type``, and what to do about it.
+RESTRICTED_WHY = {
+    "email_not_verified": "Your email address is not verified yet: check your inbox for the verification email "
+                          "from this app and open its link, then reload this page.",
+    "anonymous": "You are using the app as a guest: sign up or sign in with an account to continue.",
+    "restricted_by_administrator": "An administrator of this app has restricted your account: contact them.",
+    "unknown": "Your account is restricted: contact the app's administrator.",
+}
+
+
+def restricted_reason(exc: RestrictedUserNotAllowed) -> str:
+    """Stack's ``restricted_reason.type`` carried by ``exc`` (``unknown`` when it names none we know)."""
+    details = exc.details if isinstance(exc.details, dict) else {}
+    reason = details.get("restricted_reason")
+    kind = reason.get("type") if isinstance(reason, dict) else None
+    return kind if isinstance(kind, str) and kind in RESTRICTED_WHY else "unknown"
+
+
+def _back_into_app() -> str:
+    return safe_next(get_state().settings.after_sign_in_url, host=request.host) or request.script_root + "/"
+
+
+def _page(exc: StackAuthError, status: int, message: str, reason: str | None) -> str:
+    """The HTML page for ``exc``; worded for a signed-in user when the problem is what they may do."""
+    context: dict[str, Any] = {"status": status, "code": exc.code, "message": message,
+                               "hints": exc.hints if isinstance(exc, SignInError) and current_app.debug else []}
+    if isinstance(exc, PermissionRequired):
+        context.update(title="You don't have access to this page", heading="You don't have access to this page",
+                       back_url=_back_into_app(), back_label="Back to the app")
+    elif reason is not None:
+        context.update(title="Your account cannot use this page yet", heading="Your account cannot use this page yet",
+                       why=RESTRICTED_WHY[reason], reason=reason, back_url=_back_into_app(),
+                       back_label="Back to the app")
+    try:
+        return render_template("stackauth/error.html", **context)
+    except Exception:  # pragma: no cover - a broken override template must not hide the error
+        return f"<h1>{status}</h1><p>{html.escape(message)}</p>"
+
+
 def error_response(exc: StackAuthError) -> Response:
     """Turn ``exc`` into the app's answer: JSON for API requests, an HTML page otherwise."""
     status = status_for(exc)
@@ -85,19 +127,18 @@ def error_response(exc: StackAuthError) -> Response:
         if request.query_string:
             target += f"?{request.query_string.decode('latin-1')}"
         return redirect(url_for("stackauth.login", next=target))
+    reason = restricted_reason(exc) if isinstance(exc, RestrictedUserNotAllowed) else None
     if json_wanted:
         body: dict[str, Any] = {"code": exc.code, "error": message}
         if isinstance(exc, PermissionRequired):
             body["details"] = {"permission_id": exc.permission_id, "team_id": exc.team_id}
+        elif isinstance(exc, RestrictedUserNotAllowed) and reason is not None:
+            body["error"] = f"{message} {RESTRICTED_WHY[reason]}"
+            details = exc.details if isinstance(exc.details, dict) else {}
+            body["details"] = {"restricted_reason": details.get("restricted_reason")}
         response: Response = jsonify(body)
     else:
-        hints = exc.hints if isinstance(exc, SignInError) and current_app.debug else []
-        try:
-            page = render_template("stackauth/error.html", status=status, code=exc.code,
-                                   message=message, hints=hints)
-        except Exception:  # pragma: no cover - a broken override template must not hide the error
-            page = f"<h1>{status}</h1><p>{html.escape(message)}</p>"
-        response = Response(page, mimetype="text/html")
+        response = Response(_page(exc, status, message, reason), mimetype="text/html")
     response.status_code = status
     if status == 401:
         if isinstance(exc, AuthenticationRequired) and exc.bearer_error:
