@@ -48,7 +48,9 @@ def test_recorded_schema_errors(
     step = recording_or_skip(version, file)[name]
     srv = legacy_server if version == "v2.7.16" else server
     req = step["request"]
-    token = password_user(srv, f"rec-{uuid.uuid4().hex[:8]}@example.com")["access_token"] if req.get("as_user") else None
+    token = None
+    if req.get("as_user"):
+        token = password_user(srv, f"rec-{uuid.uuid4().hex[:8]}@example.com")["access_token"]
     headers = server_headers(srv, token) if req["access_type"] == "server" else client_headers(srv, token)
     kwargs: dict[str, Any] = {"json": req["body"]} if req.get("body") is not None else {}
     resp = requests.request(req["method"], srv.url + req["path"], headers=headers, timeout=10, **kwargs)
@@ -140,7 +142,8 @@ def test_server_update_user_refuses_what_stack_refuses(server: EmulatorServer, e
         ("cursor=abc", ["query.cursor must be a valid UUID"]),
         ("limit=0", ["query.limit must be greater than or equal to 1"]),
         ("limit=1.5", ["query.limit must be an integer"]),
-        ("limit=ten", ['query.limit must be a `number` type, but the final value was: `NaN` (cast from the value `"ten"`).']),
+        ("limit=ten",
+         ['query.limit must be a `number` type, but the final value was: `NaN` (cast from the value `"ten"`).']),
         ("team_id=team-1", ["query.team_id must be a valid UUID"]),
         ("desc=1", ["query.desc must be one of the following values: true, false"]),
         ("order_by=email", ["query.order_by must be one of the following values: signed_up_at"]),
