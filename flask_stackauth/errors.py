@@ -134,6 +134,9 @@ class KnownError(StackAuthError):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for code in cls.__dict__.get("codes", ()):
+            # One class per code: a code listed twice would be decided by the order of this file.
+            if code in _REGISTRY:
+                raise TypeError(f"{code} is registered by both {_REGISTRY[code].__name__} and {cls.__name__}")
             _REGISTRY[code] = cls
 
     def __init__(self, code: str, message: str = "", details: Any = None, status: int = 400) -> None:
@@ -163,7 +166,7 @@ class RefreshTokenError(KnownError):
 
     http_status = 401
     codes: ClassVar[tuple[str, ...]] = (
-        "REFRESH_TOKEN_ERROR", "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED", "PROVIDER_REJECTED")
+        "REFRESH_TOKEN_ERROR", "PROVIDER_REJECTED")
 
 
 class RefreshTokenNotFoundOrExpired(RefreshTokenError):
@@ -236,8 +239,7 @@ class OAuthProviderError(KnownError):
     """Errors of the OAuth provider step (not enabled, access denied, unavailable)."""
 
     http_status = 400
-    codes: ClassVar[tuple[str, ...]] = ("OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED", "OAUTH_PROVIDER_ACCESS_DENIED",
-             "OAUTH_PROVIDER_TEMPORARILY_UNAVAILABLE", "INVALID_OAUTH_PROVIDER_ACCESS_TOKEN")
+    codes: ClassVar[tuple[str, ...]] = ("OAUTH_PROVIDER_TEMPORARILY_UNAVAILABLE", "INVALID_OAUTH_PROVIDER_ACCESS_TOKEN")
 
 
 class OAuthProviderNotFoundOrNotEnabled(OAuthProviderError):
@@ -266,9 +268,9 @@ class ProjectAuthenticationError(KnownError):
 
     http_status = 502
     codes: ClassVar[tuple[str, ...]] = (
-             "INVALID_PUBLISHABLE_CLIENT_KEY", "INVALID_SECRET_SERVER_KEY", "CURRENT_PROJECT_NOT_FOUND",
+             "INVALID_PUBLISHABLE_CLIENT_KEY", "CURRENT_PROJECT_NOT_FOUND",
              "PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT", "CLIENT_AUTHENTICATION_REQUIRED",
-             "SERVER_AUTHENTICATION_REQUIRED", "INSUFFICIENT_ACCESS_TYPE", "ACCESS_TYPE_WITHOUT_PROJECT_ID",
+             "SERVER_AUTHENTICATION_REQUIRED", "ACCESS_TYPE_WITHOUT_PROJECT_ID",
              "PROJECT_KEY_WITHOUT_ACCESS_TYPE", "INVALID_SUPER_SECRET_ADMIN_KEY")
 
 
@@ -278,7 +280,7 @@ class UserNotFound(KnownError):
     """Stack's ``USER_NOT_FOUND`` (and ``USER_ID_DOES_NOT_EXIST``)."""
 
     http_status = 404
-    codes: ClassVar[tuple[str, ...]] = ("USER_NOT_FOUND", "USER_ID_DOES_NOT_EXIST")
+    codes: ClassVar[tuple[str, ...]] = ("USER_NOT_FOUND",)
 
 
 class CannotGetOwnUserWithoutUser(KnownError):
@@ -306,7 +308,7 @@ class PermissionNotFound(KnownError):
     """Stack's ``PERMISSION_NOT_FOUND``, ``TEAM_PERMISSION_NOT_FOUND`` and ``WRONG_PERMISSION_SCOPE``."""
 
     http_status = 404
-    codes: ClassVar[tuple[str, ...]] = ("PERMISSION_NOT_FOUND", "TEAM_PERMISSION_NOT_FOUND", "WRONG_PERMISSION_SCOPE")
+    codes: ClassVar[tuple[str, ...]] = ("PERMISSION_NOT_FOUND",)
 
 
 class UserEmailAlreadyExists(KnownError):

@@ -8,6 +8,8 @@ import requests
 from flask import Flask
 
 from flask_stackauth import permission_required
+from flask_stackauth.tokens import TokenSet, save_tokens
+from flask_stackauth.verify import peek_claims
 from tests.conftest import make_app
 
 HTML = {"Accept": "text/html"}
@@ -34,11 +36,14 @@ def _app(config: dict[str, Any]) -> Flask:
 
 def test_a_restricted_user_gets_a_403_that_says_why_not_a_sign_in_loop(stackauth_config: dict[str, Any],
                                                                        stackauth_emulator: Any,
-                                                                       stackauth_login: Any) -> None:
+                                                                       emu: Any) -> None:
     client = _app(stackauth_config).test_client()
-    user = stackauth_login(client, "restricted@example.com")
+    user = emu.create_user("restricted@example.com")
     _restrict(stackauth_emulator, user["id"])
-    stackauth_login(client, "restricted@example.com")  # a fresh session, whose token now says "restricted"
+    pair = emu.create_session(user["id"])  # a session whose token says "restricted"
+    with client.session_transaction() as session:
+        save_tokens(session, TokenSet(pair["access_token"], pair["refresh_token"],
+                                      int(peek_claims(pair["access_token"])["exp"])))
 
     page = client.get("/dashboard", headers=HTML)
     assert page.status_code == 403  # not a redirect to the sign-in page, where signing in leads back here
