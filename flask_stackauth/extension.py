@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, current_app, has_app_context
 
 from .client import StackAuthClient
-from .config import StackAuthSettings, load_settings
+from .config import StackAuthSettings, guard_settings, load_settings
 from .errors import StackAuthConfigError, StackAuthError, handle_stackauth_error
 from .oauth import StackOAuth
 from .redis_lock import refresh_lock_from_config
@@ -128,6 +128,7 @@ class StackAuth:
         _check_cookie_settings(app)
         app.extensions[EXTENSION_KEY] = StackAuthState(settings)
         app.extensions[EXTENSION_KEY].refresher.cluster_lock = refresh_lock_from_config(app.config)
+        guard_settings(app, settings)
 
         from .cli import stackauth_cli
         from .views import blueprint
