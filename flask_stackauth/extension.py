@@ -11,7 +11,7 @@ from flask import Flask, has_app_context
 
 from .auth import current_user
 from .cli import stackauth_cli
-from .config import StackAuthSettings, load_settings
+from .config import StackAuthSettings, guard_settings, load_settings
 from .errors import StackAuthConfigError, StackAuthError
 from .permissions import forget_on_sign_out
 from .redis_lock import refresh_lock_from_config
@@ -67,6 +67,7 @@ class StackAuth:
         _check_cookie_settings(app)
         state = app.extensions[EXTENSION_KEY] = StackAuthState(settings)
         state.refresher.cluster_lock = refresh_lock_from_config(app.config)
+        guard_settings(app, settings)
 
         app.cli.add_command(stackauth_cli)
         app.register_blueprint(make_blueprint(), url_prefix=settings.url_prefix or None)
