@@ -44,9 +44,12 @@ def emulator_config(server: EmulatorServer) -> dict[str, Any]:
 def _find_or_create_user(server: EmulatorServer, email: str, **fields: Any) -> dict[str, Any]:
     import requests
 
-    answer = requests.get(f"{server.url}/api/v1/users", params={"query": email}, timeout=10, headers={
-        "x-stack-access-type": "server", "x-stack-project-id": server.project_id,
-        "x-stack-secret-server-key": server.secret_server_key})
+    # include_restricted: the listing leaves users restricted by an admin out unless asked, and a second user
+    # with the same email would be created (and signed in) instead.
+    headers = {"x-stack-access-type": "server", "x-stack-project-id": server.project_id,
+               "x-stack-secret-server-key": server.secret_server_key}
+    answer = requests.get(f"{server.url}/api/v1/users", params={"query": email, "include_restricted": "true"},
+                          timeout=10, headers=headers)
     answer.raise_for_status()
     for user in answer.json()["items"]:
         if user.get("primary_email") == email:
