@@ -96,6 +96,14 @@ def age_session(client: FlaskClient, seconds_left: float) -> None:
         save_tokens(session, replace(tokens, expires_at=int(time.time() + seconds_left)))
 
 
+def store_session(client: FlaskClient, access_token: str, refresh_token: str) -> None:
+    """Put a token pair into the client's session (its expiry read from the access token, unverified)."""
+    from flask_stackauth.verify import peek_claims
+
+    with client.session_transaction() as session:
+        save_tokens(session, TokenSet(access_token, refresh_token, int(peek_claims(access_token)["exp"])))
+
+
 def pending_sign_ins(client: FlaskClient) -> list[str]:
     """The ``state`` values of the OAuth sign-ins this browser has started and not finished."""
     return [k[len(STATE_PREFIX):] for k in session_keys(client) if k.startswith(STATE_PREFIX)]
