@@ -12,6 +12,7 @@ from .core import Emulator, hash_password
 from .schema import Arr, Bool, Field, Json, Num, Obj, Str, validate
 from .serialize import user_json
 from .state import User, new_id
+from .teams import team_membership_not_found
 
 bp = api_blueprint("stack_users", __name__)
 
@@ -173,8 +174,10 @@ def _apply_update(emu: Emulator, user: User, body: dict[str, Any], *, creating: 
             user.password_hash = hash_password(password) if password else None
         if "selected_team_id" in body:
             team_id = strings["selected_team_id"]
-            if team_id is not None and team_id not in emu.data.teams:
-                raise E.KnownError(404, "TEAM_NOT_FOUND", f"Team {team_id} not found.", {"team_id": team_id})
+            # users/crud.tsx looks the membership up, so an unknown team and a foreign one answer alike.
+            team = emu.data.teams.get(team_id) if team_id is not None else None
+            if team_id is not None and (team is None or user.id not in team.member_ids):
+                raise team_membership_not_found(team_id, user.id)
             user.selected_team_id = team_id
         if creating and isinstance(body.get("oauth_providers"), list):
             for p in body["oauth_providers"]:
@@ -345,6 +348,7 @@ def delete_user(user_id: str) -> Response:
 def current_project() -> Response:
     """The project's client-visible configuration."""
     auth = require_auth()
+    validate(query={})  # projects/current/crud.tsx has no querySchema: the crud handler's yupObject({})
     p = auth.project
     return json_response(
         {
