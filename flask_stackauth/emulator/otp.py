@@ -25,7 +25,7 @@ bp = api_blueprint("stack_otp", __name__)
 
 #: send-sign-in-code's request keys (auth, body, clientVersion), for yup's problem order.
 _SEND_KEYS = ("auth", "body", "clientVersion")
-_SIGN_IN = CODE_BODY.concat(Obj({}).defined())
+_SIGN_IN = CODE_BODY  # no requestBody of its own
 #: signInEmailSchema and emailOtpSignInCallbackUrlSchema (schema-fields.ts), with the bot-challenge fields.
 _SEND = Obj({"email": STRICT_EMAIL.defined(), "callback_url": Str().url().defined(), **BOT_CHALLENGE_FIELDS}).defined()
 #: v2.7.16: strictEmailSchema had no length limit and a looser pattern; no bot challenge.
