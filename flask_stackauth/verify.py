@@ -56,6 +56,35 @@ def peek_claims(token: str) -> dict[str, Any]:
     return claims
 
 
+def usable_keys(body: Any) -> dict[str, ECKey]:
+    """The ES256 P-256 keys of a JWKS answer, by ``kid``.
+
+    A 200 answer that yields none (``{"keys": []}``, an error object, a list, ``keys`` that is no list, only
+    keys of other types) is not a key set Stack Auth publishes but a broken answer, so it is an outage: caching
+    it would make every session's valid token look signed by an unknown key, and sign its user out.
+
+    :raises StackAuthUnavailable: the answer holds no usable key.
+    """
+    entries = body.get("keys") if isinstance(body, dict) else None
+    if not isinstance(entries, list):
+        raise StackAuthUnavailable("Stack Auth answered the JWKS request without a list of keys.")
+    keys: dict[str, ECKey] = {}
+    for jwk in entries:
+        if not isinstance(jwk, dict) or jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
+            continue
+        kid = jwk.get("kid")
+        if jwk.get("alg", "ES256") != "ES256" or not isinstance(kid, str) or not kid:
+            continue
+        try:
+            keys[kid] = ECKey.import_key(jwk)
+        except Exception:  # joserfc and cryptography raise many types for a malformed key; skip it whatever it is
+            log.warning("flask-stackauth: skipped a malformed key in the JWKS (kid %r)", kid[:64])
+    if not keys:
+        raise StackAuthUnavailable(
+            f"Stack Auth answered the JWKS request with no usable ES256 P-256 key ({len(entries)} entries).")
+    return keys
+
+
 @dataclass
 class _KeySetEntry:
     keys: dict[str, ECKey]
@@ -91,17 +120,7 @@ class TokenVerifier:
         self.jwks_fetches += 1
         response = self.client.send("GET", path, params=params)
         raise_for_stack_response(response)
-        body = json_body(response)
-        keys: dict[str, ECKey] = {}
-        for jwk in body.get("keys", []) if isinstance(body, dict) else []:
-            if not isinstance(jwk, dict) or jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
-                continue
-            if jwk.get("alg", "ES256") != "ES256" or not isinstance(jwk.get("kid"), str):
-                continue
-            try:
-                keys[jwk["kid"]] = ECKey.import_key(jwk)
-            except (JoseError, ValueError, TypeError):
-                log.warning("flask-stackauth: skipped a malformed key in the JWKS (kid %r)", jwk.get("kid"))
+        keys = usable_keys(json_body(response))
         match = _MAX_AGE.search(response.headers.get("Cache-Control", ""))
         ttl = min(int(match.group(1)), self.settings.jwks_cache_ttl) if match else self.settings.jwks_cache_ttl
         now = time.monotonic()
@@ -134,10 +153,12 @@ class TokenVerifier:
                 self._attempts[variant] = (now, True)
                 try:
                     entry = self._keysets[variant] = self._fetch(variant)
-                except StackAuthError:
+                except StackAuthError as exc:
+                    # An answer we cannot use never replaces the last good keys (see usable_keys).
                     if entry is None or kid not in entry.keys:
+                        log.warning("flask-stackauth: could not fetch the JWKS (%s): %s", variant, exc)
                         raise
-                    log.warning("flask-stackauth: JWKS refresh failed; using the cached keys")
+                    log.warning("flask-stackauth: JWKS refresh failed (%s); using the last good keys", exc)
                 else:
                     self._attempts[variant] = (now, False)
             elif last[1] and (entry is None or kid not in entry.keys):
