@@ -151,16 +151,23 @@ class TokenVerifier:
             cooldown = 0.0 if trusted and (last is None or not last[1]) else self.settings.jwks_refetch_cooldown
             if last is None or now - last[0] >= cooldown:
                 self._attempts[variant] = (now, True)
+                failure: StackAuthError | None = None
                 try:
                     entry = self._keysets[variant] = self._fetch(variant)
                 except StackAuthError as exc:
-                    # An answer we cannot use never replaces the last good keys (see usable_keys).
-                    if entry is None or kid not in entry.keys:
-                        log.warning("flask-stackauth: could not fetch the JWKS (%s): %s", variant, exc)
-                        raise
-                    log.warning("flask-stackauth: JWKS refresh failed (%s); using the last good keys", exc)
-                else:
+                    failure = exc
+                except Exception as exc:
+                    # A surprise while reading the answer is still Stack's outage, never a verdict on the token
+                    # (a session's token refused here would sign its user out).
+                    failure = StackAuthUnavailable(f"The project's JWKS could not be read ({type(exc).__name__}).")
+                if failure is None:
                     self._attempts[variant] = (now, False)
+                elif entry is None or kid not in entry.keys:
+                    log.warning("flask-stackauth: could not fetch the JWKS (%s): %s", variant, failure)
+                    raise failure
+                else:
+                    # An answer we cannot use never replaces the last good keys (see usable_keys).
+                    log.warning("flask-stackauth: JWKS refresh failed (%s); using the last good keys", failure)
             elif last[1] and (entry is None or kid not in entry.keys):
                 raise StackAuthUnavailable("The project's JWKS could not be fetched a moment ago; "
                                            "it is retried after a short cooldown.")
@@ -217,6 +224,18 @@ class TokenVerifier:
                 "This view does not accept restricted users (for example, with an unverified email).", None, 403)
 
     def _verify_uncached(self, token: str, now: float, *, allow_anonymous: bool, trusted: bool) -> dict[str, Any]:
+        try:
+            return self._check_token(token, now, allow_anonymous=allow_anonymous, trusted=trusted)
+        except StackAuthError:
+            raise
+        except Exception as exc:
+            # Whatever a hostile header or payload makes the JOSE library raise, the token is refused (a 401),
+            # never a 500 with a traceback. Key fetching cannot end up here: key_for raises only StackAuthError.
+            log.info("flask-stackauth: refused an access token the JOSE library could not check (%s)",
+                     type(exc).__name__)
+            raise _unparsable("its header or signature cannot be checked") from None
+
+    def _check_token(self, token: str, now: float, *, allow_anonymous: bool, trusted: bool) -> dict[str, Any]:
         if not isinstance(token, str) or not token:
             raise _unparsable("it is empty")
         if len(token) > MAX_TOKEN_LENGTH:
@@ -229,6 +248,11 @@ class TokenVerifier:
             claims = json.loads(obj.payload)
         except (JoseError, ValueError, UnicodeError, TypeError):
             raise _unparsable("its header or payload cannot be decoded") from None
+        if not isinstance(header, dict):
+            raise _unparsable("its header is not a JSON object")
+        if "crit" in header:
+            # Stack Auth's tokens name no critical extension, and this app implements none (RFC 7515 4.1.11).
+            raise _unparsable("its header names critical extensions (crit); none are supported")
         if header.get("alg") != "ES256":
             raise _unparsable(f"it uses alg {str(header.get('alg'))[:20]!r}; only ES256 is accepted")
         kid = header.get("kid")
