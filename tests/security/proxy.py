@@ -107,19 +107,24 @@ class MisbehavingProxy:
                 self.wfile.write(body)
 
             def _drip(self, rule: Rule, payload: bytes) -> None:
-                for byte in payload:
+                for index, byte in enumerate(payload):
+                    if index:
+                        time.sleep(rule.interval)
                     if proxy.stopping.is_set():
                         return
+                    last = index == len(payload) - 1
+                    # Counted before the write, so the client cannot see a byte the counter does not.
+                    with proxy.lock:
+                        rule.sent += 1
+                        rule.completed += last
                     try:
                         self.wfile.write(bytes([byte]))
                         self.wfile.flush()
                     except OSError:
-                        return  # the client gave up: what the deadline is for
-                    with proxy.lock:
-                        rule.sent += 1
-                    time.sleep(rule.interval)
-                with proxy.lock:
-                    rule.completed += 1
+                        with proxy.lock:  # the client gave up: what the deadline is for
+                            rule.sent -= 1
+                            rule.completed -= last
+                        return
 
             def _forward(self, data: bytes) -> None:
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP | {"host"}}
