@@ -59,8 +59,7 @@ def sign_in_client(server: EmulatorServer, client: FlaskClient, email: str = "us
     """Put a real emulator session for ``email`` (created if needed) into ``client``'s Flask session."""
     from .config import check_unchanged
     from .extension import get_state
-    from .tokens import TokenSet, save_tokens
-    from .verify import peek_claims
+    from .tokens import TokenSet, peek_claims, save_tokens
 
     check_unchanged(get_state(client.application).settings, client.application.config)
     user = _find_or_create_user(server, email, **fields)
