@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import Response, g, request
 
 from . import errors as E
-from .context import AuthContext, api_blueprint, body_fields, get_emulator, json_response, query_fields, require_auth
+from .contact_channels import send_verification_mail
+from .context import (
+    AuthContext,
+    api_blueprint,
+    body_fields,
+    get_emulator,
+    is_uuid,
+    json_response,
+    query_fields,
+    require_auth,
+)
 from .core import Emulator, check_password, hash_password
-from .redirects import add_query, validate_redirect_url
+from .redirects import validate_redirect_url
 from .serialize import session_json
 from .state import User
 
@@ -98,7 +106,7 @@ def list_sessions() -> Response:
         now = emu.now()
         items = [
             session_json(s, current_session_id=auth.refresh_token_id)
-            for s in sorted(emu.data.sessions.values(), key=lambda s: s.created_at)
+            for s in sorted(emu.data.sessions.values(), key=lambda s: s.created_at, reverse=True)
             if s.user_id == uid and (s.expires_at is None or s.expires_at >= now)
         ]
     return json_response({"items": items, "is_paginated": False})
@@ -110,6 +118,8 @@ def delete_session(session_id: str) -> Response:
     emu = get_emulator()
     if emu.legacy_tokens:
         return _legacy_not_found()
+    if not is_uuid(session_id):
+        raise E.schema_error(request.method, request.path, ["params.id must be a valid UUID"])
     auth = require_auth()
     q = query_fields()
     user_id = q.string("user_id", required=True)
@@ -155,22 +165,6 @@ def create_session() -> Response:
 # --- password --------------------------------------------------------------------------------
 
 
-def _send_verification_email(emu: Emulator, user: User, callback_url: str) -> None:
-    code = secrets.token_hex(22)[:45]
-    link = add_query(callback_url, [("code", code)])
-    emu.data.emails.append(
-        {
-            "to": user.primary_email,
-            "subject": f"Verify your email at {emu.project.display_name}",
-            "body": f"Verify your email: {link}",
-            "code": code,
-            "link": link,
-            "type": "email_verification",
-            "user_id": user.id,
-        }
-    )
-
-
 @bp.route("/auth/password/sign-up", methods=["POST"])
 def password_sign_up() -> Response:
     """Create a password user and sign it in."""
@@ -179,7 +173,8 @@ def password_sign_up() -> Response:
     f = body_fields()
     email = f.string("email", required=True)
     password = f.string("password", required=True)
-    callback_url = f.string("verification_callback_url")
+    # v2.7 requires the verification link's target; v2.8 made it optional (and then mails nothing).
+    callback_url = f.string("verification_callback_url", required=emu.legacy_tokens)
     f.check()
     assert email is not None and password is not None
     project = auth.project
@@ -207,7 +202,7 @@ def password_sign_up() -> Response:
         else:
             user = emu.add_user(email=email, password=password, email_verified=False, email_auth_enabled=True)
     if callback_url:
-        _send_verification_email(emu, user, callback_url)
+        send_verification_mail(emu, user, email, callback_url)
     return json_response({**tokens_for(emu, user), "user_id": user.id})
 
 
