@@ -318,8 +318,9 @@ def create() -> Response:
     raw_uid = f.string("user_id", required=True)
     if raw_uid is not None and raw_uid != "me" and not is_uuid(raw_uid):
         f.problems.append("body.user_id must be a valid UUID")
-    value = check_email_field(f, "value")
-    f.string("type", required=True, one_of=["email"])
+    kind = f.string("type", required=True, one_of=["email"])
+    # The value is checked as an email only once the type says so (a phone number: one problem only).
+    value = check_email_field(f, "value") if kind == "email" else f.string("value", required=True)
     used_for_auth = f.boolean("used_for_auth")
     if used_for_auth is None and "used_for_auth" not in body:
         f.problems.append("body.used_for_auth must be defined")
