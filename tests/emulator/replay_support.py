@@ -93,7 +93,9 @@ class Replayer:
             return [self._sub(v) for v in value]
         return value
 
-    def send(self, step: str, *, user: str | None = None, body: Any = ..., path: str | None = None) -> requests.Response:
+    def send(
+        self, step: str, *, user: str | None = None, body: Any = ..., path: str | None = None
+    ) -> requests.Response:
         """Send ``step``'s request (``user``/``body``/``path`` override the recorded ones)."""
         req = self.request_of(step)
         sent = set(req.get("headers_sent", []))
@@ -140,7 +142,7 @@ class Replayer:
                 if k in actual:
                     self._learn(v, actual[k])
         elif isinstance(recorded, list) and isinstance(actual, list) and len(recorded) == len(actual):
-            for a, b in zip(recorded, actual):
+            for a, b in zip(recorded, actual, strict=True):
                 self._learn(a, b)
         elif isinstance(recorded, str) and isinstance(actual, str) and recorded != actual:
             if _LEARN.match(recorded) and recorded not in self.subst:
