@@ -2,7 +2,6 @@
 
 - ``selected_team_id`` must be a UUID of a team the user is a member of (``TEAM_MEMBERSHIP_NOT_FOUND``
   otherwise, also for unknown teams);
-- ``totp_secret_base64`` must be base64 (``... is not valid base64``);
 - a client may set ``profile_image_url`` only to a base64 image data URL (400 ``Invalid profile image
   URL``, text/plain); the server key may set any URL. (v2.8 uploads data URLs to its object storage and
   stores that URL; the emulator stores the data URL, as v2.7 does.)
@@ -17,7 +16,6 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from . import errors as E
-from .context import Fields, is_uuid
 from .state import ProjectConfig, User
 from .teams import team_membership_not_found
 
@@ -37,16 +35,6 @@ def is_base64(value: str) -> bool:
     except (binascii.Error, ValueError):
         return False
     return True
-
-
-def check_account_fields(f: Fields, strings: dict[str, str | None]) -> None:
-    """Add the schema problems of ``selected_team_id`` and ``totp_secret_base64`` to ``f``."""
-    team_id = strings.get("selected_team_id")
-    if team_id is not None and not is_uuid(team_id):
-        f.problems.append("body.selected_team_id must be a valid UUID")
-    secret = strings.get("totp_secret_base64")
-    if secret is not None and not is_base64(secret):
-        f.problems.append("body.totp_secret_base64 is not valid base64")
 
 
 def check_selected_team(emu: Emulator, user: User, team_id: str) -> None:
