@@ -55,7 +55,8 @@ def _replay(server: EmulatorServer, emu: Emulator, version: str) -> None:
 
     for step in ("create_team", "sdk_select_created_team", "create_team_without_creator",
                  "err_create_team_for_other_user", "err_create_team_no_session", "err_create_team_missing_display_name",
-                 "err_create_team_https_profile_image", "teams_of_me", "team_permissions_of_creator"):
+                 "err_create_team_https_profile_image", "err_create_team_server_metadata", "teams_of_me",
+                 "team_permissions_of_creator"):
         rp.check(step)
     rec_team = rp.subst[rec["create_team"]["body"]["id"]]
     configure_project(emu, client_team_creation_enabled=False)
