@@ -402,3 +402,161 @@ class SchemaError(KnownError):
 
     http_status = 400
     codes: ClassVar[tuple[str, ...]] = ("SCHEMA_ERROR", "BODY_PARSING_ERROR")
+
+
+# --- account pages: password reset, email verification, contact channels, invitations ------------------------
+# Named after Stack's codes (known-errors.tsx); the recordings in ../shared/stackauth-wire show when each comes.
+
+class VerificationCodeError(KnownError):
+    """A mailed code (password reset, email verification, team invitation) cannot be used.
+
+    Stack's ``VERIFICATION_ERROR`` family; catch this to say "this link is no longer valid, send a new one".
+    """
+
+    http_status = 400
+
+
+class VerificationCodeNotFound(VerificationCodeError):
+    """Stack's ``VERIFICATION_CODE_NOT_FOUND``: unknown code, a code of another kind, or a revoked invitation."""
+
+    http_status = 404
+    codes: ClassVar[tuple[str, ...]] = ("VERIFICATION_CODE_NOT_FOUND",)
+
+
+class VerificationCodeExpired(VerificationCodeError):
+    """Stack's ``VERIFICATION_CODE_EXPIRED``."""
+
+    codes: ClassVar[tuple[str, ...]] = ("VERIFICATION_CODE_EXPIRED",)
+
+
+class VerificationCodeAlreadyUsed(VerificationCodeError):
+    """Stack's ``VERIFICATION_CODE_ALREADY_USED``; a failed reset or accept uses its code too."""
+
+    http_status = 409
+    codes: ClassVar[tuple[str, ...]] = ("VERIFICATION_CODE_ALREADY_USED",)
+
+
+class VerificationCodeMaxAttemptsReached(VerificationCodeError):
+    """Stack's ``VERIFICATION_CODE_MAX_ATTEMPTS_REACHED``: too many wrong guesses at this code."""
+
+    codes: ClassVar[tuple[str, ...]] = ("VERIFICATION_CODE_MAX_ATTEMPTS_REACHED",)
+
+
+class PasswordRequirementsNotMet(KnownError):
+    """Stack refused a new password (``PASSWORD_TOO_SHORT``, ``PASSWORD_TOO_LONG``); :attr:`details` has the limit."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("PASSWORD_REQUIREMENTS_NOT_MET",)
+
+
+class PasswordTooShort(PasswordRequirementsNotMet):
+    """Stack's ``PASSWORD_TOO_SHORT`` (``details["min_length"]``)."""
+
+    codes: ClassVar[tuple[str, ...]] = ("PASSWORD_TOO_SHORT",)
+
+
+class PasswordTooLong(PasswordRequirementsNotMet):
+    """Stack's ``PASSWORD_TOO_LONG``."""
+
+    codes: ClassVar[tuple[str, ...]] = ("PASSWORD_TOO_LONG",)
+
+
+class PasswordConfirmationMismatch(KnownError):
+    """Stack's ``PASSWORD_CONFIRMATION_MISMATCH``: the old password given to a change is wrong."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("PASSWORD_CONFIRMATION_MISMATCH",)
+
+
+class UserDoesNotHavePassword(KnownError):
+    """Stack's ``USER_DOES_NOT_HAVE_PASSWORD``: change refused; the user should *set* a password instead."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("USER_DOES_NOT_HAVE_PASSWORD",)
+
+
+class PasswordAuthenticationNotEnabled(KnownError):
+    """Stack's ``PASSWORD_AUTHENTICATION_NOT_ENABLED``: the project has password sign-in turned off."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("PASSWORD_AUTHENTICATION_NOT_ENABLED",)
+
+
+class EmailAlreadyVerified(KnownError):
+    """Stack's ``EMAIL_ALREADY_VERIFIED``."""
+
+    http_status = 409
+    codes: ClassVar[tuple[str, ...]] = ("EMAIL_ALREADY_VERIFIED",)
+
+
+class EmailIsNotPrimaryEmail(KnownError):
+    """Stack's ``EMAIL_IS_NOT_PRIMARY_EMAIL``."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("EMAIL_IS_NOT_PRIMARY_EMAIL",)
+
+
+class ContactChannelAlreadyUsedForAuthBySomeoneElse(KnownError):
+    """Stack's ``CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE``: another account signs in with it."""
+
+    http_status = 409
+    codes: ClassVar[tuple[str, ...]] = ("CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE",)
+
+
+class UserAuthenticationRequired(KnownError):
+    """Stack's ``USER_AUTHENTICATION_REQUIRED``: the call needs a user's access token."""
+
+    http_status = 401
+    codes: ClassVar[tuple[str, ...]] = ("USER_AUTHENTICATION_REQUIRED",)
+
+
+class TeamInvitationRestrictedUserNotAllowed(KnownError):
+    """Stack's ``TEAM_INVITATION_RESTRICTED_USER_NOT_ALLOWED``: finish onboarding (verify the email) first."""
+
+    http_status = 403
+    codes: ClassVar[tuple[str, ...]] = ("TEAM_INVITATION_RESTRICTED_USER_NOT_ALLOWED",)
+
+
+class ItemQuantityInsufficientAmount(KnownError):
+    """Stack's ``ITEM_QUANTITY_INSUFFICIENT_AMOUNT``: on v2.8's ``internal`` project, the team has no free seat."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("ITEM_QUANTITY_INSUFFICIENT_AMOUNT",)
+
+
+class ContactChannelNotFound(StackAuthError):
+    """No such contact channel for this user (Stack answers plain text, 400 or 404, without a code)."""
+
+    http_status = 404
+    default_code = "CONTACT_CHANNEL_NOT_FOUND"
+
+
+class TeamInvitationNotFound(StackAuthError):
+    """No such pending invitation in this team."""
+
+    http_status = 404
+    default_code = "TEAM_INVITATION_NOT_FOUND"
+
+
+class PasswordAlreadySet(StackAuthError):
+    """``password/set`` for a user who has a password (plain-text 400): change it with the old one instead."""
+
+    http_status = 400
+    default_code = "PASSWORD_ALREADY_SET"
+
+
+class FeatureNotEnabled(StackAuthError):
+    """The project's configuration turns this feature off (client user deletion, client team creation ...).
+
+    Stack answers plain text (400 or 403) without a code; the config flag is in ``GET /projects/current``.
+    """
+
+    http_status = 403
+    default_code = "FEATURE_NOT_ENABLED"
+
+
+class ContactChannelAlreadyExists(StackAuthError):
+    """The user already has a contact channel with this value (plain-text 400)."""
+
+    http_status = 400
+    default_code = "CONTACT_CHANNEL_ALREADY_EXISTS"

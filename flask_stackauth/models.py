@@ -191,3 +191,71 @@ class TokenPair:
     def __repr__(self) -> str:
         # Tokens are credentials: keep them out of reprs, tracebacks and log lines.
         return "TokenPair(access_token=<hidden>, refresh_token=<hidden>)"
+
+
+@dataclass(frozen=True)
+class ContactChannel:
+    """One of a user's contact channels (an email address) as ``/contact-channels`` lists it."""
+
+    id: str
+    user_id: str
+    value: str
+    type: str = "email"
+    is_primary: bool = False
+    is_verified: bool = False
+    used_for_auth: bool = False
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: Any) -> ContactChannel:
+        """Build a contact channel from Stack's JSON object."""
+        data = _object(data)
+        return cls(
+            id=_str(data, "id") or "",
+            user_id=_str(data, "user_id") or "",
+            value=_str(data, "value") or "",
+            type=_str(data, "type") or "email",
+            is_primary=_bool(data, "is_primary"),
+            is_verified=_bool(data, "is_verified"),
+            used_for_auth=_bool(data, "used_for_auth"),
+            raw=dict(data),
+        )
+
+
+@dataclass(frozen=True)
+class TeamInvitation:
+    """A pending team invitation. ``team_display_name`` is ``None`` on v2.7 servers, which do not send it."""
+
+    id: str
+    team_id: str
+    recipient_email: str | None = None
+    expires_at_millis: int | None = None
+    team_display_name: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: Any) -> TeamInvitation:
+        """Build an invitation from Stack's JSON object."""
+        data = _object(data)
+        return cls(
+            id=_str(data, "id") or "",
+            team_id=_str(data, "team_id") or "",
+            recipient_email=_str(data, "recipient_email"),
+            expires_at_millis=_int(data, "expires_at_millis"),
+            team_display_name=_str(data, "team_display_name"),
+            raw=dict(data),
+        )
+
+
+@dataclass(frozen=True)
+class InvitationDetails:
+    """What an invitation code is for (``/team-invitations/accept/details``)."""
+
+    team_id: str
+    team_display_name: str
+
+    @classmethod
+    def from_json(cls, data: Any) -> InvitationDetails:
+        """Build the details from Stack's JSON object."""
+        data = _object(data)
+        return cls(team_id=_str(data, "team_id") or "", team_display_name=_str(data, "team_display_name") or "")

@@ -12,22 +12,25 @@ an unknown id, so it raises the same typed error without reaching Stack Auth, an
 
 from __future__ import annotations
 
+import builtins
 import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from .client import AccessType, StackAuthClient
 from .errors import (
     NotSupportedByServer,
     PermissionNotFound,
     SessionNotFound,
+    StackAuthConfigError,
     StackAuthHTTPError,
+    TeamInvitationNotFound,
     TeamNotFound,
     UserNotFound,
 )
-from .models import UNSET, ServerUser, Session, Team, TokenPair, Unset
+from .models import UNSET, ContactChannel, ServerUser, Session, Team, TeamInvitation, TokenPair, Unset
 
 #: Stack's permission id syntax (``permissionDefinitionIdSchema``).
 PERMISSION_ID = re.compile(r"^\$?[a-z0-9_:]+$")
@@ -174,6 +177,14 @@ class Users(_Resource):
         body.update(extra)
         return ServerUser.from_json(self._call("PATCH", f"/api/v1/users/{_user_id(user_id)}", json=body))
 
+    def contact_channels(self, user_id: str) -> builtins.list[ContactChannel]:
+        """The user's contact channels (email addresses), oldest first; ``[]`` for an unknown user."""
+        if not is_stack_id(user_id):
+            return []
+        answer = self._call("GET", "/api/v1/contact-channels", params={"user_id": user_id})
+        items = answer.get("items") if isinstance(answer, dict) else None
+        return [ContactChannel.from_json(item) for item in items or []]
+
     def delete(self, user_id: str) -> None:
         """Delete a user; its sessions end with it.
 
@@ -310,6 +321,48 @@ class Teams(_Resource):
         self._api.forget_permissions(user_id)
 
 
+    def invite(self, team_id: str, email: str, callback_url: str | None = None) -> str:
+        """Invite ``email`` to a team; Stack mails a link to ``callback_url`` plus ``?code=``. Returns the id.
+
+        Any signed-in user holding the code can accept it (it is not tied to ``email``).
+
+        :param callback_url: the page that accepts invitations; by default ``/team-invitation`` under
+            ``STACK_URL_PREFIX`` on the origin of ``STACK_REDIRECT_URI`` (never the request's host).
+        :raises TeamNotFound: no such team.
+        :raises RedirectUrlNotWhitelisted: ``callback_url`` is not one of the project's trusted domains.
+        :raises StackAuthConfigError: no ``callback_url`` and no ``STACK_REDIRECT_URI`` to build one from.
+        """
+        url = callback_url or self._api.page_url("/team-invitation")
+        answer = self._call("POST", "/api/v1/team-invitations/send-code",
+                            json={"email": email, "team_id": _team_id(team_id), "callback_url": url})
+        return str(answer.get("id") or "") if isinstance(answer, dict) else ""
+
+    def invitations(self, team_id: str) -> builtins.list[TeamInvitation]:
+        """The team's pending invitations.
+
+        :raises TeamNotFound: no such team.
+        """
+        answer = self._call("GET", "/api/v1/team-invitations", params={"team_id": _team_id(team_id)})
+        items = answer.get("items") if isinstance(answer, dict) else None
+        return [TeamInvitation.from_json(item) for item in items or []]
+
+    def revoke_invitation(self, team_id: str, invitation_id: str) -> None:
+        """Revoke a pending invitation; its code stops working.
+
+        :raises TeamInvitationNotFound: no such pending invitation in this team.
+        """
+        tid = _team_id(team_id)
+        if not is_stack_id(invitation_id) or invitation_id not in {i.id for i in self.invitations(tid)}:
+            # Checked first: real servers answer 500 for an invitation already used or revoked.
+            raise TeamInvitationNotFound(f"Team {tid} has no pending invitation {str(invitation_id)[:100]}.")
+        from .account_api import typed_plain_error  # account_api builds on this module
+
+        try:
+            self._call("DELETE", f"/api/v1/team-invitations/{invitation_id}", params={"team_id": tid})
+        except StackAuthHTTPError as exc:
+            raise (typed_plain_error(exc) or exc) from None
+
+
 class Permissions(_Resource):
     """``stack.server.permissions``: team permissions (with ``team_id``) and project permissions (without)."""
 
@@ -378,6 +431,18 @@ class ServerAPI:
 
     def __repr__(self) -> str:
         return f"<ServerAPI project={self._client.settings.project_id!r}>"
+
+    def page_url(self, path: str) -> str:
+        """The absolute URL of one of this extension's pages, built from configuration only.
+
+        :raises StackAuthConfigError: ``STACK_REDIRECT_URI`` is not set, so the app's origin is unknown.
+        """
+        settings = self._client.settings
+        if not settings.redirect_uri:
+            raise StackAuthConfigError(
+                "Pass callback_url, or set STACK_REDIRECT_URI so that links in Stack's mails can point at this app.")
+        parts = urlsplit(settings.redirect_uri)
+        return f"{parts.scheme}://{parts.netloc}{settings.url_prefix}{path}"
 
     def forget_permissions(self, user_id: str) -> None:
         """Drop this process's cached permission answers for ``user_id`` (after a change made here)."""

@@ -351,7 +351,10 @@ def create_team() -> Response:
     body, creator = _team_body(auth, creating=True)
     if auth.type == "client":
         if auth.user is None:
-            raise E.user_authentication_required()
+            raise E.cannot_get_own_user_without_user() if creator == "me" else E.user_authentication_required()
+        from .profile import check_client_profile_image  # profile imports this module
+
+        check_client_profile_image(body)
         if not auth.project.client_team_creation_enabled:
             raise E.StatusError(403, "Client team creation is disabled for this project")
         if creator is None:
