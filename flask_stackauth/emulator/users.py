@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response, request
 
 from . import errors as E
+from . import events
 from .context import (
     AuthContext,
     Fields,
@@ -140,6 +141,8 @@ def _apply_update(emu: Emulator, user: User, body: dict[str, Any], *, creating: 
             for p in body["oauth_providers"]:
                 if isinstance(p, dict) and isinstance(p.get("id"), str) and isinstance(p.get("account_id"), str):
                     user.oauth_providers.append({"id": p["id"], "account_id": p["account_id"], "email": p.get("email")})
+        if not creating:
+            events.user_updated(emu, user)
 
 
 def _get_user(emu: Emulator, user_id: str) -> User:
