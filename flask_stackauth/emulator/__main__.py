@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     emulator = Emulator(legacy_tokens=args.legacy_tokens, access_token_lifetime=args.access_token_lifetime)
     try:
         if args.webhook_retry_delays is not None:
-            emulator.webhooks.configure(retry_delays=args.webhook_retry_delays)
+            emulator.webhooks.configure(retry_delays=args.webhook_retry_delays, persist=True)
         for url in args.webhook_url:
             emulator.webhooks.add_endpoint(url, secret=args.webhook_secret, static=True)
     except (ValueError, RuntimeError) as err:

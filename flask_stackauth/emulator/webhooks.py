@@ -187,12 +187,18 @@ class WebhookHub:
         self._http = requests.Session()
         self.retry_delays: tuple[float, ...] = ()
         self.timeout = DEFAULT_TIMEOUT
-        self.configure(retry_delays=retry_delays, timeout=timeout)
+        self._persistent: tuple[tuple[float, ...], float] = ((), DEFAULT_TIMEOUT)
+        self.configure(retry_delays=retry_delays, timeout=timeout, persist=True)
 
     # --- configuration ------------------------------------------------------------------------
 
-    def configure(self, *, retry_delays: Iterable[float] | None = None, timeout: float | None = None) -> None:
-        """Change the retry schedule and/or the per-attempt timeout (``ValueError`` on bad values)."""
+    def configure(self, *, retry_delays: Iterable[float] | None = None, timeout: float | None = None,
+                  persist: bool = False) -> None:
+        """Change the retry schedule and/or the per-attempt timeout (``ValueError`` on bad values).
+
+        :param persist: keep them across :meth:`reset` (the command line's settings); otherwise a reset
+            goes back to the last persistent ones.
+        """
         if retry_delays is not None:
             delays = tuple(float(d) for d in retry_delays)
             if any(d < 0 or d > 3600 or d != d for d in delays) or len(delays) > 10:
@@ -202,6 +208,8 @@ class WebhookHub:
             if not 0 < float(timeout) <= 60:
                 raise ValueError("timeout must be between 0 and 60 seconds")
             self.timeout = float(timeout)
+        if persist:
+            self._persistent = (self.retry_delays, self.timeout)
 
     def settings(self) -> dict[str, Any]:
         """The retry schedule and timeout in force."""
@@ -253,6 +261,7 @@ class WebhookHub:
                 del self._endpoints[eid]
             self._messages.clear()
             self._deliveries.clear()
+            self.retry_delays, self.timeout = self._persistent
         for worker in workers:
             self._drop(worker.stop())
 
