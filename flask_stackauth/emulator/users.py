@@ -303,24 +303,23 @@ def current_project() -> Response:
     """The project's client-visible configuration."""
     auth = require_auth()
     p = auth.project
-    return json_response(
-        {
-            "id": p.id,
-            "display_name": p.display_name,
-            "config": {
-                "sign_up_enabled": p.sign_up_enabled,
-                "credential_enabled": p.credential_enabled,
-                "magic_link_enabled": p.magic_link_enabled,
-                "passkey_enabled": p.passkey_enabled,
-                "client_team_creation_enabled": p.client_team_creation_enabled,
-                "client_user_deletion_enabled": p.client_user_deletion_enabled,
-                "allow_user_api_keys": p.allow_user_api_keys,
-                "allow_team_api_keys": p.allow_team_api_keys,
-                "enabled_oauth_providers": [{"id": pid} for pid in p.oauth_providers],
-                "domains": [{"domain": d, "handler_path": p.handler_path} for d in p.trusted_domains],
-            },
-        }
-    )
+    config: dict[str, Any] = {
+        "sign_up_enabled": p.sign_up_enabled,
+        "credential_enabled": p.credential_enabled,
+        "magic_link_enabled": p.magic_link_enabled,
+        "passkey_enabled": p.passkey_enabled,
+        "client_team_creation_enabled": p.client_team_creation_enabled,
+        "client_user_deletion_enabled": p.client_user_deletion_enabled,
+        "allow_user_api_keys": p.allow_user_api_keys,
+        "allow_team_api_keys": p.allow_team_api_keys,
+        "enabled_oauth_providers": [{"id": pid} for pid in p.oauth_providers],
+        "domains": [{"domain": d, "handler_path": p.handler_path} for d in p.trusted_domains],
+    }
+    if get_emulator().legacy_tokens:
+        # v2.7's project config has no API keys (apikeys-result.json, projects_current_flags).
+        config.pop("allow_user_api_keys")
+        config.pop("allow_team_api_keys")
+    return json_response({"id": p.id, "display_name": p.display_name, "config": config})
 
 
 # --- JWKS ------------------------------------------------------------------------------------
