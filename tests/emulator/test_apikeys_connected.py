@@ -157,7 +157,7 @@ def test_v27_has_no_api_key_routes(legacy_server: EmulatorServer) -> None:
     _enable(legacy_server, allow_user_api_keys=True)
     assert_like(_post(legacy_server, "/api/v1/user-api-keys/check", {"api_key": "sk_anything"},
                       server_headers(legacy_server)), _rec("v2.7.16", rec, "err_user_check_disabled"))
-    uid, token = _user(legacy_server, "old@example.com")
+    _, token = _user(legacy_server, "old@example.com")
     assert_like(_post(legacy_server, "/api/v1/user-api-keys", {"description": "k", "expires_at_millis": None,
                                                                "user_id": "me"}, client_headers(legacy_server, token)),
                 _rec("v2.7.16", rec, "err_user_create_disabled"))

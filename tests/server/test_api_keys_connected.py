@@ -93,7 +93,7 @@ def test_bad_input_never_reaches_stack(server: ServerAPI, keys_on: Any, emu: Any
     with pytest.raises(ValueError, match="exactly one"):
         server.api_keys.create(user_id=MISSING, team_id=MISSING, description="x")
     with pytest.raises(ValueError, match="timezone"):
-        server.api_keys.create(user_id=MISSING, description="x", expires_at=datetime(2030, 1, 1))  # noqa: DTZ001
+        server.api_keys.create(user_id=MISSING, description="x", expires_at=datetime(2030, 1, 1))
     assert len(emu.call_log) == before
 
 
