@@ -216,14 +216,13 @@ def _list(kind: str) -> Response:
     f.check()
     _enabled(emu, kind)
     if owner_raw is None:
-        if auth.type == "client":
-            raise E.StatusError(400, "Exactly one of the userId or teamId query parameters must be provided")
-        owner = None
-    else:
-        owner = _owner_param(auth, kind, owner_raw)
-        _ensure_can_manage(emu, auth, kind, owner)
+        # parseTypeAndParams: a SchemaError with a bare message, for every access type.
+        message = f"{owner_field} is required for {kind} API keys"
+        raise E.KnownError(400, "SCHEMA_ERROR", message, {"message": message})
+    owner = _owner_param(auth, kind, owner_raw)
+    _ensure_can_manage(emu, auth, kind, owner)
     with emu.lock:
-        keys = [k for k in _store(emu).by_id.values() if k.type == kind and (owner is None or k.owner_id == owner)]
+        keys = [k for k in _store(emu).by_id.values() if k.type == kind and k.owner_id == owner]
     keys.sort(key=lambda k: k.created_at, reverse=True)
     return json_response({"is_paginated": False, "items": [key_json(k) for k in keys]})
 

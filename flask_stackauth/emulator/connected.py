@@ -29,8 +29,9 @@ from flask import Response, request
 
 from . import errors as E
 from .auth import resolve_user_id
-from .context import AuthContext, Fields, api_blueprint, body_dict, get_emulator, is_uuid, json_response, require_auth
+from .context import AuthContext, api_blueprint, get_emulator, is_uuid, json_response, require_auth
 from .core import Emulator
+from .schema import Obj, Str, validate
 from .state import User
 
 bp = api_blueprint("stack_connected_accounts", __name__)
@@ -118,10 +119,8 @@ def list_accounts(user_id: str) -> Response:
 
 
 def _scope() -> str:
-    f = Fields("body", body_dict(required=False))
-    scope = f.string("scope")
-    f.check()
-    return scope or ""
+    scope = validate(body=Obj({"scope": Str()})).body.get("scope")
+    return scope if isinstance(scope, str) else ""
 
 
 def _access_token(emu: Emulator, auth: AuthContext, uid: str, provider: str, account_id: str | None,
