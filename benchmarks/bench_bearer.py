@@ -12,7 +12,7 @@ import time
 
 from _common import compare, emulator, stack_app
 
-from flask_stackauth.extension import get_state
+from flask_stackauth.state import get_state
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from . import __version__
+from ._version import __version__
 from .config import StackAuthSettings
 from .errors import KnownError, StackAuthConfigError, StackAuthHTTPError, StackAuthUnavailable
 

@@ -1,4 +1,4 @@
-"""Exceptions raised by flask-stackauth, and the one place that turns them into HTTP answers.
+"""The exceptions raised by flask-stackauth (how they become HTTP answers: :mod:`flask_stackauth.responses`).
 
 Every error a view can meet is a :class:`StackAuthError`. Stack Auth's known errors
 (``x-stack-known-error`` header, body ``{code, error, details}``) become :class:`KnownError`
@@ -8,22 +8,19 @@ subclasses chosen by their code, so callers can ``except RefreshTokenError`` or
 
 from __future__ import annotations
 
-import html
 from typing import Any, ClassVar
-
-from flask import current_app, jsonify, redirect, render_template, request, url_for
-from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Response
 
 
 class StackAuthError(Exception):
     """Base class of every error raised by flask-stackauth.
 
     :attr:`http_status` is the status the app answers with when the error reaches a view
-    unhandled; :attr:`code` is the machine-readable code put in JSON answers.
+    unhandled; :attr:`code` is the machine-readable code put in JSON answers. Errors that carry
+    Stack Auth's own answer keep its status apart, as :attr:`upstream_status`.
     """
 
-    http_status: ClassVar[int] = 500
+    #: The status the app answers with (a class default; :class:`SignInError` sets its own).
+    http_status: int = 500
     default_code: ClassVar[str] = "STACK_AUTH_ERROR"
 
     def __init__(self, message: str = "", *, code: str | None = None) -> None:
@@ -56,15 +53,24 @@ class NotSupportedByServer(StackAuthError):
 
 
 class StackAuthHTTPError(StackAuthError):
-    """Stack Auth answered an error that is not a known error (plain text, OAuth JSON)."""
+    """Stack Auth answered an error that is not a known error (plain text, OAuth JSON).
+
+    :param status: the HTTP status Stack Auth answered with (:attr:`upstream_status`).
+    """
 
     http_status = 502
     default_code = "STACK_AUTH_HTTP_ERROR"
 
     def __init__(self, message: str, *, status: int, body: str = "") -> None:
         super().__init__(message)
-        self.status = status
+        #: The HTTP status Stack Auth answered with (not the app's answer: that is :attr:`http_status`).
+        self.upstream_status = status
         self.body = body
+
+    @property
+    def status(self) -> int:
+        """Same as :attr:`upstream_status` (the name of earlier releases)."""
+        return self.upstream_status
 
 
 class AuthenticationRequired(StackAuthError):
@@ -94,16 +100,20 @@ class PermissionRequired(StackAuthError):
 
 
 class SignInError(StackAuthError):
-    """A sign-in could not be completed (bad state, Stack Auth's error redirect, rejected code)."""
+    """A sign-in could not be completed (bad state, Stack Auth's error redirect, rejected code).
+
+    :param http_status: the app's answer (default 400; 403 for a forged form, 502 for Stack Auth's fault).
+    """
 
     http_status = 400
     default_code = "SIGN_IN_FAILED"
 
     def __init__(self, message: str, *, code: str | None = None, hints: list[str] | None = None,
-                 status: int | None = None) -> None:
+                 http_status: int | None = None) -> None:
         super().__init__(message, code=code)
         self.hints = hints or []
-        self.status = status or self.http_status
+        if http_status is not None:
+            self.http_status = http_status
 
 
 _REGISTRY: dict[str, type[KnownError]] = {}
@@ -115,7 +125,7 @@ class KnownError(StackAuthError):
     :param code: Stack's error code, e.g. ``REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED``.
     :param message: Stack's human-readable message (the body's ``error`` key).
     :param details: Stack's ``details`` object, if any.
-    :param status: the HTTP status Stack Auth answered with.
+    :param status: the HTTP status Stack Auth answered with (:attr:`upstream_status`).
     """
 
     http_status = 502
@@ -124,15 +134,24 @@ class KnownError(StackAuthError):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for code in cls.__dict__.get("codes", ()):
+            # One class per code: a code listed twice would be decided by the order of this file.
+            if code in _REGISTRY:
+                raise TypeError(f"{code} is registered by both {_REGISTRY[code].__name__} and {cls.__name__}")
             _REGISTRY[code] = cls
 
     def __init__(self, code: str, message: str = "", details: Any = None, status: int = 400) -> None:
         super().__init__(message or code, code=code)
         self.details = details
-        self.status = status
+        #: The HTTP status Stack Auth answered with (not the app's answer: that is :attr:`http_status`).
+        self.upstream_status = status
+
+    @property
+    def status(self) -> int:
+        """Same as :attr:`upstream_status` (the name design.md and earlier releases use)."""
+        return self.upstream_status
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.code!r}, status={self.status})"
+        return f"{type(self).__name__}({self.code!r}, upstream_status={self.upstream_status})"
 
     @staticmethod
     def from_response(code: str, message: str, details: Any, status: int) -> KnownError:
@@ -147,7 +166,7 @@ class RefreshTokenError(KnownError):
 
     http_status = 401
     codes: ClassVar[tuple[str, ...]] = (
-        "REFRESH_TOKEN_ERROR", "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED", "PROVIDER_REJECTED")
+        "REFRESH_TOKEN_ERROR", "PROVIDER_REJECTED")
 
 
 class RefreshTokenNotFoundOrExpired(RefreshTokenError):
@@ -220,8 +239,7 @@ class OAuthProviderError(KnownError):
     """Errors of the OAuth provider step (not enabled, access denied, unavailable)."""
 
     http_status = 400
-    codes: ClassVar[tuple[str, ...]] = ("OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED", "OAUTH_PROVIDER_ACCESS_DENIED",
-             "OAUTH_PROVIDER_TEMPORARILY_UNAVAILABLE", "INVALID_OAUTH_PROVIDER_ACCESS_TOKEN")
+    codes: ClassVar[tuple[str, ...]] = ("OAUTH_PROVIDER_TEMPORARILY_UNAVAILABLE", "INVALID_OAUTH_PROVIDER_ACCESS_TOKEN")
 
 
 class OAuthProviderNotFoundOrNotEnabled(OAuthProviderError):
@@ -250,9 +268,9 @@ class ProjectAuthenticationError(KnownError):
 
     http_status = 502
     codes: ClassVar[tuple[str, ...]] = (
-             "INVALID_PUBLISHABLE_CLIENT_KEY", "INVALID_SECRET_SERVER_KEY", "CURRENT_PROJECT_NOT_FOUND",
+             "INVALID_PUBLISHABLE_CLIENT_KEY", "CURRENT_PROJECT_NOT_FOUND",
              "PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT", "CLIENT_AUTHENTICATION_REQUIRED",
-             "SERVER_AUTHENTICATION_REQUIRED", "INSUFFICIENT_ACCESS_TYPE", "ACCESS_TYPE_WITHOUT_PROJECT_ID",
+             "SERVER_AUTHENTICATION_REQUIRED", "ACCESS_TYPE_WITHOUT_PROJECT_ID",
              "PROJECT_KEY_WITHOUT_ACCESS_TYPE", "INVALID_SUPER_SECRET_ADMIN_KEY")
 
 
@@ -262,7 +280,7 @@ class UserNotFound(KnownError):
     """Stack's ``USER_NOT_FOUND`` (and ``USER_ID_DOES_NOT_EXIST``)."""
 
     http_status = 404
-    codes: ClassVar[tuple[str, ...]] = ("USER_NOT_FOUND", "USER_ID_DOES_NOT_EXIST")
+    codes: ClassVar[tuple[str, ...]] = ("USER_NOT_FOUND",)
 
 
 class CannotGetOwnUserWithoutUser(KnownError):
@@ -290,7 +308,7 @@ class PermissionNotFound(KnownError):
     """Stack's ``PERMISSION_NOT_FOUND``, ``TEAM_PERMISSION_NOT_FOUND`` and ``WRONG_PERMISSION_SCOPE``."""
 
     http_status = 404
-    codes: ClassVar[tuple[str, ...]] = ("PERMISSION_NOT_FOUND", "TEAM_PERMISSION_NOT_FOUND", "WRONG_PERMISSION_SCOPE")
+    codes: ClassVar[tuple[str, ...]] = ("PERMISSION_NOT_FOUND",)
 
 
 class UserEmailAlreadyExists(KnownError):
@@ -384,106 +402,6 @@ class SchemaError(KnownError):
 
     http_status = 400
     codes: ClassVar[tuple[str, ...]] = ("SCHEMA_ERROR", "BODY_PARSING_ERROR")
-
-
-# --- the one place that turns errors into HTTP answers -----------------------------------------------------
-
-#: ``Authorization`` schemes a proxy or browser uses for HTTP authentication in front of the app (a staging
-#: site behind nginx's basic auth, say). They are not Stack Auth tokens: such requests keep using the session.
-HTTP_AUTH_SCHEMES = frozenset({"basic", "digest", "negotiate", "ntlm"})
-
-
-def token_authorization() -> str | None:
-    """The request's ``Authorization`` header, unless it is absent or an HTTP-authentication scheme."""
-    value = request.headers.get("Authorization")
-    if value is None or value.strip().partition(" ")[0].lower() in HTTP_AUTH_SCHEMES:
-        return None
-    return value
-
-
-def wants_json() -> bool:
-    """Whether the current request is an API request that should get JSON rather than HTML.
-
-    True when it carries an ``Authorization`` (other than HTTP authentication such as ``Basic``) or
-    ``x-stack-access-token`` header (even an empty one),
-    when ``Accept`` prefers JSON to HTML, or when it says ``X-Requested-With: XMLHttpRequest``.
-    """
-    headers = request.headers
-    if token_authorization() is not None or "X-Stack-Access-Token" in headers:
-        return True
-    if headers.get("X-Requested-With", "").lower() == "xmlhttprequest":
-        return True
-    accept = request.accept_mimetypes
-    if not accept or not accept.provided:
-        return False
-    return accept.quality("application/json") > accept.quality("text/html")
-
-
-def status_for(exc: StackAuthError) -> int:
-    """The HTTP status the app answers with for ``exc``."""
-    if isinstance(exc, SignInError):
-        return exc.status
-    return exc.http_status
-
-
-def public_message(exc: StackAuthError) -> str:
-    """A message safe to show to the user: never a token, key or verifier."""
-    if isinstance(exc, ProjectAuthenticationError):
-        return ("Stack Auth refused this app's project credentials. "
-                "Check STACK_PROJECT_ID and the keys in the app's configuration.")
-    if isinstance(exc, StackAuthUnavailable):
-        return "Stack Auth is unavailable right now. Please try again in a moment."
-    if isinstance(exc, StackAuthConfigError):
-        return "The sign-in service is not configured correctly."
-    return exc.message or exc.code
-
-
-def error_response(exc: StackAuthError) -> Response:
-    """Turn ``exc`` into the app's answer: JSON for API requests, an HTML page otherwise."""
-    status = status_for(exc)
-    message = public_message(exc)
-    json_wanted = wants_json()
-    if isinstance(exc, AuthenticationRequired) and not json_wanted and request.method in ("GET", "HEAD"):
-        # script_root keeps the path prefix of an app mounted below "/" (SCRIPT_NAME).
-        target = request.script_root + request.path
-        if request.query_string:
-            target += f"?{request.query_string.decode('latin-1')}"
-        return redirect(url_for("stackauth.login", next=target))
-    if json_wanted:
-        body: dict[str, Any] = {"code": exc.code, "error": message}
-        if isinstance(exc, PermissionRequired):
-            body["details"] = {"permission_id": exc.permission_id, "team_id": exc.team_id}
-        response: Response = jsonify(body)
-    else:
-        hints = exc.hints if isinstance(exc, SignInError) and current_app.debug else []
-        try:
-            page = render_template("stackauth/error.html", status=status, code=exc.code,
-                                   message=message, hints=hints)
-        except Exception:  # pragma: no cover - a broken override template must not hide the error
-            page = f"<h1>{status}</h1><p>{html.escape(message)}</p>"
-        response = Response(page, mimetype="text/html")
-    response.status_code = status
-    if status == 401:
-        if isinstance(exc, AuthenticationRequired) and exc.bearer_error:
-            # Header values must be latin-1 and may not break the quoting: keep printable ASCII only.
-            description = "".join(c if 32 <= ord(c) < 127 and c not in '\\"' else "?" for c in message)
-            response.headers["WWW-Authenticate"] = (
-                f'Bearer error="{exc.bearer_error}", error_description="{description}"')
-        else:
-            response.headers["WWW-Authenticate"] = "Bearer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def handle_stackauth_error(exc: StackAuthError) -> Response | HTTPException:
-    """Flask error handler registered by :class:`~flask_stackauth.StackAuth` for every app."""
-    if isinstance(exc, StackAuthConfigError) or (status_for(exc) >= 500 and not isinstance(
-            exc, (StackAuthUnavailable, ProjectAuthenticationError, NotSupportedByServer, KnownError,
-                  StackAuthHTTPError))):
-        current_app.logger.error("flask-stackauth: %s: %s", type(exc).__name__, exc)
-    elif status_for(exc) >= 500:
-        current_app.logger.warning("flask-stackauth: %s (%s): %s", type(exc).__name__, exc.code, exc)
-    return error_response(exc)
 
 
 # --- API keys and connected accounts (appended) --------------------------------------------------------------

@@ -88,7 +88,7 @@ def test_refreshes_go_on_when_redis_is_down(stackauth_config: dict[str, Any], st
 
 def test_the_url_setting_is_read_from_the_environment(stackauth_config: dict[str, Any], redis_url: str,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from flask_stackauth.extension import get_state
+    from flask_stackauth.state import get_state
 
     monkeypatch.setenv("STACK_REFRESH_LOCK_REDIS_URL", redis_url)
     lock = get_state(app_with(stackauth_config)).refresher.cluster_lock
