@@ -12,6 +12,7 @@ from urllib.parse import quote, unquote, urlencode
 
 from flask import Response, after_this_request, g, request
 
+from . import connected
 from . import errors as E
 from .auth import BOT_CHALLENGE_FIELDS
 from .context import _decode_access_token, api_blueprint, get_emulator, json_response
@@ -95,6 +96,7 @@ def authorize(provider_id: str) -> Response:
     type_ = values.get("type", "authenticate")
     response_mode = "redirect" if emu.legacy_tokens else values.get("stack_response_mode", "redirect")
     token = values.get("token", "")
+    provider_scope = values.get("provider_scope") or None
     error_redirect = values.get("error_redirect_uri") or values.get("error_redirect_url")
     after_callback = values.get("after_callback_redirect_url")
     client_id = str(values["client_id"])
@@ -111,6 +113,8 @@ def authorize(provider_id: str) -> Response:
         raise E.oauth_provider_not_found_or_not_enabled()
     if type_ == "link" and not token:
         raise E.StatusError(400, "?token= query parameter is required for link type")
+    if provider_scope and connected.shared_keys(emu):
+        raise connected.extra_scope_not_available()
     if after_callback and not validate_redirect_url(after_callback, project):
         raise E.redirect_url_not_whitelisted()
 
@@ -141,6 +145,7 @@ def authorize(provider_id: str) -> Response:
         after_callback_redirect_url=after_callback,
         response_mode=response_mode,
         expires_at=emu.now() + OUTER_FLOW_SECONDS,
+        provider_scope=provider_scope,
     )
     with emu.lock:
         emu.data.flows[inner_state] = flow
@@ -304,6 +309,7 @@ def callback(provider_id: str) -> Response:
                 400, "unsupported_response_type", "Unsupported response type: `response_type` is not supported"
             )
         user, new_user = _sign_in_user(emu, flow, project, pcode.email)
+        connected.record_connection(emu, user.id, provider_id, pcode.email, flow.provider_scope)
         code = AuthorizationCode(
             code=secrets.token_hex(32),
             project_id=project.id,
