@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 #: Route modules (relative to this package); each exposes ``bp``, a Flask blueprint.
 #: Add a module name here to serve more endpoints.
 ROUTE_MODULES: list[str] = ["oauth", "auth", "users", "provider", "controls", "mfa", "otp", "teams"]
+# The console (server-rendered pages at /_emulator/): only ever part of the emulator's own app.
+ROUTE_MODULES.append("console")
 
 _REQUEST_ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 

@@ -163,7 +163,7 @@ def _send_verification_email(emu: Emulator, user: User, callback_url: str) -> No
             "to": user.primary_email,
             "subject": f"Verify your email at {emu.project.display_name}",
             "body": f"Verify your email: {link}",
-            "code": code,
+            "link_code": code,
             "link": link,
             "type": "email_verification",
             "user_id": user.id,
