@@ -17,10 +17,11 @@ ALLOWED_FETCH_SITES = frozenset({"same-origin", "none"})
 def is_cross_site() -> bool:
     """Whether the current request is a browser request started by a page of another origin."""
     site = request.headers.get("Sec-Fetch-Site")
-    if site is not None and site.lower() not in ALLOWED_FETCH_SITES:
-        return True
+    if site is not None:
+        # Set by the browser itself, and still there when a no-referrer page makes the Origin "null".
+        return site.lower() not in ALLOWED_FETCH_SITES
     origin = request.headers.get("Origin")
-    # "null" (sandboxed frames, some redirects) is refused too: it cannot be tied to this emulator.
+    # Older browsers: "null" (sandboxed frames, no-referrer pages) cannot be tied to this emulator, so it is refused.
     return origin is not None and origin.rstrip("/") != request.host_url.rstrip("/")
 
 
