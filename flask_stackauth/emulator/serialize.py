@@ -86,5 +86,5 @@ def session_json(sess: Session, *, current_session_id: str | None) -> dict[str, 
         "last_used_at": millis(sess.last_used_at),
         "is_impersonation": sess.is_impersonation,
         "is_current_session": sess.id == current_session_id,
-        "last_used_at_end_user_ip_info": None,
+        # No IP info is kept: the real server then leaves the key out (it is optional in its schema).
     }

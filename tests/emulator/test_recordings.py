@@ -13,9 +13,9 @@ from emu_support import (
     client_headers,
     exchange,
     jwt_parts,
-    load_recording,
     password_user,
     query_of,
+    recording_or_skip,
 )
 
 from flask_stackauth.emulator import Emulator, EmulatorServer
@@ -25,10 +25,7 @@ TOKEN_URL = "/api/v1/auth/oauth/token"
 
 
 def _rec(version: str, name: str) -> dict[str, Any]:
-    data = load_recording(version, name)
-    if data is None:
-        pytest.skip("shared Stack Auth wire recordings not available")
-    return data
+    return recording_or_skip(version, name)
 
 
 def assert_like(resp: requests.Response, recorded: dict[str, Any], *, exact_message: bool = True) -> None:
