@@ -155,13 +155,27 @@ def test_admin_page_needs_the_admin_permission_and_shows_dates(example: Flask, s
     assert re.search(r"<time datetime=\"\d{4}-\d\d-\d\dT[^\"]+\">\d{1,2} \w{3} \d{4}, \d\d:\d\d UTC</time>", text)
 
 
-def test_demo_admin_glue_in_emulator_mode(example: Flask, stackauth_emulator: Any) -> None:
-    _demo_admin(example, stackauth_emulator)
+@pytest.fixture
+def demo_emulator(stackauth_emulator: Any) -> Iterator[Any]:
+    """The shared emulator, with the reset hooks ``_demo_admin`` adds taken off again for the other tests."""
+    hooks = list(stackauth_emulator.emulator.reset_hooks)
+    yield stackauth_emulator
+    stackauth_emulator.emulator.reset_hooks[:] = hooks
+    stackauth_emulator.emulator.reset()
+
+
+def test_demo_admin_glue_in_emulator_mode(example: Flask, demo_emulator: Any) -> None:
+    _demo_admin(example, demo_emulator)
     admin, visitor = example.test_client(), example.test_client()
     sign_in(admin, DEMO_ADMIN)
     sign_in(visitor, "visitor@example.com")
     assert admin.get("/admin").status_code == 200
     assert visitor.get("/admin").status_code == 403
+    # The console's "Reset" keeps the demo working: the permission is defined again.
+    demo_emulator.emulator.reset()
+    again = example.test_client()
+    assert sign_in(again, DEMO_ADMIN).status_code == 302
+    assert again.get("/admin").status_code == 200
 
 
 def test_notes_api_with_a_bearer_token_and_with_the_session(example: Flask, stackauth_login: Any,
