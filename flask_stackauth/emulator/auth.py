@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import Response, g, request
 
 from . import errors as E
+from .contact_channels import send_verification_mail
 from .context import AuthContext, api_blueprint, get_emulator, json_response, require_auth
 from .core import Emulator, check_password, hash_password
-from .redirects import add_query, validate_redirect_url
+from .redirects import validate_redirect_url
 from .schema import Bool, Num, Obj, Str, validate
 from .serialize import session_json
 from .state import User
 
 bp = api_blueprint("stack_auth", __name__)
+
+#: The request keys of a smart route declaring ``auth`` then ``body`` (sign-up, sign-in, session creation).
+SMART_AUTH_BODY = ("auth", "body")
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 70
@@ -34,7 +36,7 @@ STRICT_EMAIL = Str().email().max(256).matches(r"/^[^.]+(\.[^.]+)*@.*\.[^.][^.]+$
 #: The bot-challenge fields every sign-up form may carry (lib/turnstile.tsx).
 BOT_CHALLENGE_FIELDS = {
     "bot_challenge_token": Str(),
-    "bot_challenge_phase": Str(),
+    "bot_challenge_phase": Str().one_of("invisible", "visible"),
     "bot_challenge_unavailable": Str().one_of("true"),
 }
 _SIGN_UP = Obj(
@@ -42,6 +44,15 @@ _SIGN_UP = Obj(
         "email": STRICT_EMAIL.defined(),
         "password": Str().max(MAX_PASSWORD_LENGTH).defined(),
         "verification_callback_url": Str().url(),
+        **BOT_CHALLENGE_FIELDS,
+    }
+).defined()
+#: v2.7 requires the verification link's target (v2.8 made it optional, and then mails nothing).
+_SIGN_UP_V27 = Obj(
+    {
+        "email": STRICT_EMAIL.defined(),
+        "password": Str().max(MAX_PASSWORD_LENGTH).defined(),
+        "verification_callback_url": Str().url().defined(),
         **BOT_CHALLENGE_FIELDS,
     }
 ).defined()
@@ -82,9 +93,10 @@ def refresh_current() -> Response:
     emu = get_emulator()
     require_auth()
     refresh_token = request.headers.get("x-stack-refresh-token")
-    if not refresh_token:
+    # yupTuple([yupString().defined()]): an empty header is a defined string, so it is a token not found.
+    if refresh_token is None:
         raise E.schema_error(request.method, request.path, ["headers.x-stack-refresh-token must be defined"])
-    sess = emu.valid_session(refresh_token)
+    sess = emu.valid_session(refresh_token) if refresh_token else None
     if sess is None:
         raise E.refresh_token_not_found_or_expired()
     return json_response({"access_token": emu.access_token_for_session(sess)})
@@ -145,15 +157,14 @@ def delete_session(session_id: str) -> Response:
     v = validate(
         params={"id": (Str().uuid().defined(), session_id)}, query=_SESSIONS_QUERY, current_user_id=_own_id(auth)
     )
-    uid = str(v.query["user_id"])
-    if auth.type == "client" and (auth.user is None or uid != auth.user.id):
-        raise E.StatusError(403, "Client can only delete sessions for their own user.")
-    if session_id == auth.refresh_token_id:
-        raise E.cannot_delete_current_session()
+    del v  # user_id is required but unused: the crud's onDelete finds the session by id alone
     with emu.lock:
         sess = emu.data.sessions.get(session_id)
-        if sess is None or (auth.type == "client" and sess.user_id != uid):
+        # A client may only delete its own user's sessions: another's is "not found", whatever user_id says.
+        if sess is None or (auth.type == "client" and (auth.user is None or sess.user_id != auth.user.id)):
             raise E.StatusError(404, "Session not found.")
+        if session_id == auth.refresh_token_id:
+            raise E.cannot_delete_current_session()
         del emu.data.sessions[session_id]
     return json_response({"success": True})
 
@@ -163,7 +174,7 @@ def create_session() -> Response:
     """Server: create a session for any user."""
     emu = get_emulator()
     auth = require_auth("server", "admin")
-    body = validate(body=_CREATE_SESSION, current_user_id=_own_id(auth)).body
+    body = validate(body=_CREATE_SESSION, current_user_id=_own_id(auth), request_keys=SMART_AUTH_BODY).body
     user_id = body["user_id"]
     expires_in_millis = body.get("expires_in_millis", 365 * 24 * 3600 * 1000)
     is_impersonation = body.get("is_impersonation")
@@ -181,28 +192,12 @@ def create_session() -> Response:
 # --- password --------------------------------------------------------------------------------
 
 
-def _send_verification_email(emu: Emulator, user: User, callback_url: str) -> None:
-    code = secrets.token_hex(22)[:45]
-    link = add_query(callback_url, [("code", code)])
-    emu.data.emails.append(
-        {
-            "to": user.primary_email,
-            "subject": f"Verify your email at {emu.project.display_name}",
-            "body": f"Verify your email: {link}",
-            "code": code,
-            "link": link,
-            "type": "email_verification",
-            "user_id": user.id,
-        }
-    )
-
-
 @bp.route("/auth/password/sign-up", methods=["POST"])
 def password_sign_up() -> Response:
     """Create a password user and sign it in."""
     emu = get_emulator()
     auth = require_auth()
-    body = validate(body=_SIGN_UP).body
+    body = validate(body=_SIGN_UP_V27 if emu.legacy_tokens else _SIGN_UP, request_keys=SMART_AUTH_BODY).body
     email, password = str(body["email"]), str(body["password"])
     callback_url = body.get("verification_callback_url")
     project = auth.project
@@ -230,7 +225,7 @@ def password_sign_up() -> Response:
         else:
             user = emu.add_user(email=email, password=password, email_verified=False, email_auth_enabled=True)
     if callback_url:
-        _send_verification_email(emu, user, callback_url)
+        send_verification_mail(emu, user, email, callback_url)
     return json_response({**tokens_for(emu, user), "user_id": user.id})
 
 
@@ -239,7 +234,7 @@ def password_sign_in() -> Response:
     """Sign in with email and password."""
     emu = get_emulator()
     auth = require_auth()
-    body = validate(body=_SIGN_IN).body
+    body = validate(body=_SIGN_IN, request_keys=SMART_AUTH_BODY).body
     email, password = str(body["email"]), str(body["password"])
     if not auth.project.credential_enabled:
         raise E.password_authentication_not_enabled()

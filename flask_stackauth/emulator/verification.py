@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import errors as E
+from .schema import Obj, Str
 
 if TYPE_CHECKING:
     from .core import Emulator
@@ -95,6 +96,12 @@ def mark_used(emu: Emulator, vc: VerificationCode) -> None:
         vc.used = True
 
 
+def forget_code(emu: Emulator, vc: VerificationCode) -> None:
+    """Delete ``vc``: later uses answer ``VERIFICATION_CODE_NOT_FOUND`` (a revoked invitation)."""
+    with emu.lock:
+        _codes(emu).pop(vc.code, None)
+
+
 def check_code_field(body: dict[str, Any], problems: list[str]) -> str | None:
     """Validate ``body.code`` like Stack's ``yupString().length(45).defined()``."""
     value = body.get("code")
@@ -135,3 +142,12 @@ def verification_code_max_attempts_reached() -> E.KnownError:
         "VERIFICATION_CODE_MAX_ATTEMPTS_REACHED",
         "The verification code nonce has reached the maximum number of attempts. This code is not valid anymore.",
     )
+
+
+# --- the handlers' request schema -------------------------------------------------------------
+
+#: Every verification-code handler's request keys (route-handlers/verification-code-handler.tsx).
+CODE_HANDLER_KEYS = ("auth", "body")
+#: The handlers' body: ``yupObject({code}).concat(requestBody ?? yupObject({}))``: two objects, so an
+#: unknown property is listed twice; a handler with a request body concatenates its own.
+CODE_BODY = Obj({"code": Str().length(CODE_LENGTH).defined()}).concat(Obj({}).defined())

@@ -33,7 +33,7 @@ def logout() -> Response:
     user_id = token_subject(tokens) if tokens is not None else None
     if tokens is not None:
         try:
-            if tokens.expires_in() < state.settings.refresh_leeway:
+            if tokens.needs_refresh(state.settings.refresh_leeway):
                 # Stack Auth refuses the whole request when it carries an expired access token.
                 tokens = refresh_session(state, tokens)
             state.client.request("DELETE", "/api/v1/auth/sessions/current", access_token=tokens.access_token,
