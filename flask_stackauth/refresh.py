@@ -1,7 +1,9 @@
 """Refreshing the session's access token: single-flight, signals, and what a refused refresh means.
 
 A refresh token Stack Auth refuses signs the user out (``refresh_failed``); an outage or a garbage answer
-never does: the current access token is used while it lasts, then the request answers 503.
+never does: the current access token is used while it lasts, then the request answers 503. A 200 answer whose
+access token does not verify (bad signature, wrong audience, not a JWT) is such a garbage answer: it is never
+stored, and the session keeps the tokens it had.
 """
 
 from __future__ import annotations
@@ -34,6 +36,33 @@ def token_subject(tokens: TokenSet) -> str | None:
     return sub if isinstance(sub, str) else None
 
 
+#: The leeway is at most this fraction of the access token's lifetime (``exp - iat``).
+MAX_LEEWAY_FRACTION = 0.5
+
+
+def refresh_leeway(state: StackAuthState, tokens: TokenSet) -> float:
+    """Seconds before expiry at which ``tokens`` is refreshed: ``STACK_REFRESH_LEEWAY``, at most half its lifetime.
+
+    Stack may issue tokens that live no longer than the leeway (a project setting); refreshing whenever fewer
+    than ``leeway`` seconds are left would then refresh on every request.
+    """
+    leeway = float(state.settings.refresh_leeway)
+    try:
+        claims = peek_claims(tokens.access_token)
+    except InvalidAccessToken:
+        return leeway
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if isinstance(exp, (int, float)) and isinstance(iat, (int, float)) and not isinstance(exp, bool) \
+            and not isinstance(iat, bool) and exp > iat:
+        return min(leeway, (exp - iat) * MAX_LEEWAY_FRACTION)
+    return leeway
+
+
+def needs_refresh(state: StackAuthState, tokens: TokenSet) -> bool:
+    """Whether the session's ``tokens`` should be refreshed before use."""
+    return tokens.expires_in() < refresh_leeway(state, tokens)
+
+
 def refresh_session(state: StackAuthState, tokens: TokenSet) -> TokenSet:
     """Refresh the session's ``tokens`` (once per refresh token at a time) and store the new pair.
 
@@ -45,16 +74,20 @@ def refresh_session(state: StackAuthState, tokens: TokenSet) -> TokenSet:
     def run() -> TokenSet:
         answer = state.oauth.refresh(tokens.refresh_token)
         try:
-            exp = peek_claims(answer.access_token).get("exp")
-        except InvalidAccessToken:
-            exp = None
+            # Checked before it is stored: a token that fails here would sign the user out on their next request
+            # while Stack still honours their refresh token.
+            claims = state.verifier.verify(answer.access_token, allow_anonymous=True, allow_restricted=True,
+                                           trusted=True)
+        except InvalidAccessToken as exc:
+            raise StackAuthUnavailable("Stack Auth answered the refresh with an access token this app cannot "
+                                       f"verify ({exc.code}).") from None
+        exp = claims.get("exp")
         if not isinstance(exp, int) or isinstance(exp, bool):
-            raise StackAuthUnavailable("Stack Auth answered the refresh with an access token that is not a JWT "
-                                       "with an exp claim.")
+            raise StackAuthUnavailable("Stack Auth answered the refresh with an access token without an exp claim.")
         return TokenSet(answer.access_token, answer.refresh_token or tokens.refresh_token, exp)
 
     try:
-        fresh = state.refresher.refresh(tokens.refresh_token, run, min_valid=settings.refresh_leeway,
+        fresh = state.refresher.refresh(tokens.refresh_token, run, min_valid=refresh_leeway(state, tokens),
                                         timeout=settings.http_timeout * 2)
     except RefreshTokenError as exc:
         clear_tokens(session)
@@ -72,5 +105,9 @@ def refresh_session(state: StackAuthState, tokens: TokenSet) -> TokenSet:
             raise StackAuthUnavailable(f"Stack Auth could not refresh the access token: {exc.message}") from None
         raise
     save_tokens(session, fresh)
-    token_refreshed.send(current_app._get_current_object(), user_id=token_subject(fresh))  # type: ignore[attr-defined]
+    user_id = token_subject(fresh)
+    # A trace that refresh works, for developers; the user id only, never a token.
+    log.debug("flask-stackauth: refreshed the access token of user %s (valid %d s)", user_id,
+              int(fresh.expires_in()))
+    token_refreshed.send(current_app._get_current_object(), user_id=user_id)  # type: ignore[attr-defined]
     return fresh
