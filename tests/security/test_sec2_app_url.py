@@ -59,7 +59,7 @@ def test_app_url_with_a_mount_path(stackauth_config: dict[str, Any], stackauth_e
     emu.project.trusted_domains = ["https://example.com"]
     client = make_app(stackauth_config, STACK_APP_URL="https://example.com/tools/").test_client()
     assert _send_code_with_forged_host(client, "mount@example.com").status_code == 303
-    link = [m for m in _outbox(stackauth_emulator) if m["to"] == "mount@example.com"][0]["link"]
+    link = next(m for m in _outbox(stackauth_emulator) if m["to"] == "mount@example.com")["link"]
     assert link.startswith("https://example.com/tools/auth/otp/callback?code=")
 
 
