@@ -24,26 +24,11 @@ log = logging.getLogger("flask_stackauth")
 CALLBACK_ENDPOINT = "stackauth.callback"
 
 
-def app_base_url(settings: StackAuthSettings) -> str | None:
-    """The app's public base URL: ``STACK_APP_URL``, else ``STACK_REDIRECT_URI`` without the callback's path.
-
-    ``None`` when neither is set (then URLs fall back to the request's, for development).
-    """
-    if settings.app_url:
-        return settings.app_url
-    if settings.redirect_uri:
-        parts = urlsplit(settings.redirect_uri)
-        suffix = f"{settings.url_prefix}/callback"
-        # https://example.com/app/auth/callback is the prebuilt callback of an app mounted at /app.
-        mount = parts.path[: -len(suffix)] if parts.path.endswith(suffix) else ""
-        return f"{parts.scheme}://{parts.netloc}{mount}"
-    return None
-
-
 def stack_url(endpoint: str, **values: Any) -> str:
     """The absolute URL of ``endpoint`` (such as ``stackauth.otp_callback``) to hand to Stack Auth.
 
-    Built on :func:`app_base_url` when configured; ``STACK_REDIRECT_URI`` itself for the OAuth callback.
+    Built on ``settings.public_base_url()`` (``STACK_APP_URL``) when configured; ``STACK_REDIRECT_URI`` itself
+    for the OAuth callback.
     Works in a request or an app context.
 
     :param values: the endpoint's URL values and query parameters, as for :func:`flask.url_for`.
@@ -51,7 +36,7 @@ def stack_url(endpoint: str, **values: Any) -> str:
     settings = get_state().settings
     if endpoint == CALLBACK_ENDPOINT and settings.redirect_uri and not values:
         return settings.redirect_uri
-    base = app_base_url(settings)
+    base = settings.public_base_url()
     if base is None:
         return url_for(endpoint, _external=True, **values)
     parts = urlsplit(base)

@@ -22,13 +22,12 @@ from .errors import (
     StackAuthError,
     StackAuthUnavailable,
 )
-from .refresh import needs_refresh, refresh_session
+from .refresh import refresh_session
 from .responses import token_authorization
 from .signals import user_signed_in
 from .state import StackAuthState, get_state
-from .tokens import STATE_PREFIX, TOKENS_KEY, TokenSet, clear_tokens, load_tokens, save_tokens
+from .tokens import STATE_PREFIX, TOKENS_KEY, TokenSet, clear_tokens, load_tokens, peek_claims, save_tokens
 from .user import ANONYMOUS_USER, AnonymousUser, StackUser
-from .verify import peek_claims
 
 log = logging.getLogger("flask_stackauth")
 
@@ -135,7 +134,7 @@ def _authenticate(state: StackAuthState, *, allow_anonymous: bool, allow_restric
     tokens = load_tokens(session)
     if tokens is None:
         raise AuthenticationRequired()
-    if needs_refresh(state, tokens):
+    if tokens.needs_refresh(state.settings.refresh_leeway):
         tokens = refresh_session(state, tokens)
     try:
         # trusted: the signed session holds tokens Stack Auth gave this app, not a client's claims.

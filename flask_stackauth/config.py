@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from .errors import StackAuthConfigError
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 #: The ``client_secret`` Stack Auth accepts from public clients when a project does not require a key.
 PUBLIC_CLIENT_SECRET = "__stack_public_client__"
@@ -66,6 +69,21 @@ class StackAuthSettings:
     def endpoint(self, path: str) -> str:
         """The absolute URL of an API path such as ``/api/v1/users/me``."""
         return self.api_url + path
+
+    def public_base_url(self) -> str | None:
+        """The app's public base URL: ``STACK_APP_URL``, else ``STACK_REDIRECT_URI`` without the callback's path.
+
+        ``None`` when neither is set. Every URL handed to Stack Auth is built on it (:mod:`flask_stackauth.app_urls`).
+        """
+        if self.app_url:
+            return self.app_url
+        if self.redirect_uri:
+            parts = urlsplit(self.redirect_uri)
+            suffix = f"{self.url_prefix}/callback"
+            # https://example.com/app/auth/callback is the prebuilt callback of an app mounted at /app.
+            mount = parts.path[: -len(suffix)] if parts.path.endswith(suffix) else ""
+            return f"{parts.scheme}://{parts.netloc}{mount}"
+        return None
 
     def issuers(self, *, anonymous: bool = False, restricted: bool = False) -> frozenset[str]:
         """The ``iss`` values accepted for this project's access tokens."""
@@ -208,3 +226,36 @@ def load_settings(config: Mapping[str, Any]) -> StackAuthSettings:
         throttle_per_address=_rate("STACK_SIGN_IN_THROTTLE_PER_ADDRESS",
                                    _get(config, "STACK_SIGN_IN_THROTTLE_PER_ADDRESS", "50 per 15 minutes")),
     )
+
+
+def check_unchanged(settings: StackAuthSettings, config: Mapping[str, Any]) -> None:
+    """Raise when ``config`` (and the environment) no longer resolve to ``settings``.
+
+    Settings are resolved once, at ``init_app``: a ``STACK_*`` change after that never reaches the running
+    extension, which would go on talking to the old server or project without a word.
+
+    :raises StackAuthConfigError: naming the settings that changed (never their values: some are keys).
+    """
+    try:
+        current = load_settings(config)
+    except StackAuthConfigError as exc:
+        raise StackAuthConfigError(f"STACK_* settings changed after StackAuth.init_app(app): {exc}") from None
+    changed = [f"STACK_{field.name.upper()}" for field in fields(settings)
+               if getattr(settings, field.name) != getattr(current, field.name)]
+    if changed:
+        raise StackAuthConfigError(
+            f"{', '.join(changed)} changed after StackAuth.init_app(app) read the settings, so flask-stackauth "
+            "cannot see the change. Set STACK_* settings before init_app: pass them to your app factory, e.g. "
+            "create_app({**stackauth_config}) in tests, rather than app.config.update() afterwards.")
+
+
+def guard_settings(app: Flask, settings: StackAuthSettings) -> None:
+    """Run :func:`check_unchanged` at the app's first request (until it passes once), so a late change is loud."""
+    pending = [True]
+
+    def check_settings_once() -> None:
+        if pending:
+            check_unchanged(settings, app.config)
+            pending.clear()
+
+    app.before_request(check_settings_once)

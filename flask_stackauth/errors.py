@@ -404,6 +404,262 @@ class SchemaError(KnownError):
     codes: ClassVar[tuple[str, ...]] = ("SCHEMA_ERROR", "BODY_PARSING_ERROR")
 
 
+# --- account pages: password reset, email verification, contact channels, invitations ------------------------
+# Named after Stack's codes (known-errors.tsx); the recordings in ../shared/stackauth-wire show when each comes.
+
+class VerificationCodeError(KnownError):
+    """A mailed code (password reset, email verification, team invitation) cannot be used.
+
+    Stack's ``VERIFICATION_ERROR`` family; catch this to say "this link is no longer valid, send a new one".
+    """
+
+    http_status = 400
+
+
+class VerificationCodeNotFound(VerificationCodeError):
+    """Stack's ``VERIFICATION_CODE_NOT_FOUND``: unknown code, a code of another kind, or a revoked invitation."""
+
+    http_status = 404
+    codes: ClassVar[tuple[str, ...]] = ("VERIFICATION_CODE_NOT_FOUND",)
+
+
+class VerificationCodeExpired(VerificationCodeError):
+    """Stack's ``VERIFICATION_CODE_EXPIRED``."""
+
+    codes: ClassVar[tuple[str, ...]] = ("VERIFICATION_CODE_EXPIRED",)
+
+
+class VerificationCodeAlreadyUsed(VerificationCodeError):
+    """Stack's ``VERIFICATION_CODE_ALREADY_USED``; a failed reset or accept uses its code too."""
+
+    http_status = 409
+    codes: ClassVar[tuple[str, ...]] = ("VERIFICATION_CODE_ALREADY_USED",)
+
+
+class VerificationCodeMaxAttemptsReached(VerificationCodeError):
+    """Stack's ``VERIFICATION_CODE_MAX_ATTEMPTS_REACHED``: too many wrong guesses at this code."""
+
+    codes: ClassVar[tuple[str, ...]] = ("VERIFICATION_CODE_MAX_ATTEMPTS_REACHED",)
+
+
+class PasswordRequirementsNotMet(KnownError):
+    """Stack refused a new password (``PASSWORD_TOO_SHORT``, ``PASSWORD_TOO_LONG``); :attr:`details` has the limit."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("PASSWORD_REQUIREMENTS_NOT_MET",)
+
+
+class PasswordTooShort(PasswordRequirementsNotMet):
+    """Stack's ``PASSWORD_TOO_SHORT`` (``details["min_length"]``)."""
+
+    codes: ClassVar[tuple[str, ...]] = ("PASSWORD_TOO_SHORT",)
+
+
+class PasswordTooLong(PasswordRequirementsNotMet):
+    """Stack's ``PASSWORD_TOO_LONG``."""
+
+    codes: ClassVar[tuple[str, ...]] = ("PASSWORD_TOO_LONG",)
+
+
+class PasswordConfirmationMismatch(KnownError):
+    """Stack's ``PASSWORD_CONFIRMATION_MISMATCH``: the old password given to a change is wrong."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("PASSWORD_CONFIRMATION_MISMATCH",)
+
+
+class UserDoesNotHavePassword(KnownError):
+    """Stack's ``USER_DOES_NOT_HAVE_PASSWORD``: change refused; the user should *set* a password instead."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("USER_DOES_NOT_HAVE_PASSWORD",)
+
+
+class PasswordAuthenticationNotEnabled(KnownError):
+    """Stack's ``PASSWORD_AUTHENTICATION_NOT_ENABLED``: the project has password sign-in turned off."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("PASSWORD_AUTHENTICATION_NOT_ENABLED",)
+
+
+class EmailAlreadyVerified(KnownError):
+    """Stack's ``EMAIL_ALREADY_VERIFIED``."""
+
+    http_status = 409
+    codes: ClassVar[tuple[str, ...]] = ("EMAIL_ALREADY_VERIFIED",)
+
+
+class EmailIsNotPrimaryEmail(KnownError):
+    """Stack's ``EMAIL_IS_NOT_PRIMARY_EMAIL``."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("EMAIL_IS_NOT_PRIMARY_EMAIL",)
+
+
+class ContactChannelAlreadyUsedForAuthBySomeoneElse(KnownError):
+    """Stack's ``CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE``: another account signs in with it."""
+
+    http_status = 409
+    codes: ClassVar[tuple[str, ...]] = ("CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE",)
+
+
+class UserAuthenticationRequired(KnownError):
+    """Stack's ``USER_AUTHENTICATION_REQUIRED``: the call needs a user's access token."""
+
+    http_status = 401
+    codes: ClassVar[tuple[str, ...]] = ("USER_AUTHENTICATION_REQUIRED",)
+
+
+class TeamInvitationRestrictedUserNotAllowed(KnownError):
+    """Stack's ``TEAM_INVITATION_RESTRICTED_USER_NOT_ALLOWED``: finish onboarding (verify the email) first."""
+
+    http_status = 403
+    codes: ClassVar[tuple[str, ...]] = ("TEAM_INVITATION_RESTRICTED_USER_NOT_ALLOWED",)
+
+
+class ItemQuantityInsufficientAmount(KnownError):
+    """Stack's ``ITEM_QUANTITY_INSUFFICIENT_AMOUNT``: on v2.8's ``internal`` project, the team has no free seat."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("ITEM_QUANTITY_INSUFFICIENT_AMOUNT",)
+
+
+class ContactChannelNotFound(StackAuthError):
+    """No such contact channel for this user (Stack answers plain text, 400 or 404, without a code)."""
+
+    http_status = 404
+    default_code = "CONTACT_CHANNEL_NOT_FOUND"
+
+
+class TeamInvitationNotFound(StackAuthError):
+    """No such pending invitation in this team."""
+
+    http_status = 404
+    default_code = "TEAM_INVITATION_NOT_FOUND"
+
+
+class PasswordAlreadySet(StackAuthError):
+    """``password/set`` for a user who has a password (plain-text 400): change it with the old one instead."""
+
+    http_status = 400
+    default_code = "PASSWORD_ALREADY_SET"
+
+
+class FeatureNotEnabled(StackAuthError):
+    """The project's configuration turns this feature off (client user deletion, client team creation ...).
+
+    Stack answers plain text (400 or 403) without a code; the config flag is in ``GET /projects/current``.
+    """
+
+    http_status = 403
+    default_code = "FEATURE_NOT_ENABLED"
+
+
+class ContactChannelAlreadyExists(StackAuthError):
+    """The user already has a contact channel with this value (plain-text 400)."""
+
+    http_status = 400
+    default_code = "CONTACT_CHANNEL_ALREADY_EXISTS"
+
+
+# --- API keys and connected accounts (appended) --------------------------------------------------------------
+
+class ApiKeysNotEnabled(StackAuthConfigError):
+    """The project has this kind of API key turned off (Stack answers a plain-text 400, no error code).
+
+    :attr:`kind` is ``"user"`` or ``"team"``.
+    """
+
+    default_code = "API_KEYS_NOT_ENABLED"
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(
+            f"{kind.capitalize()} API keys are turned off for this Stack Auth project. Turn them on in the Stack "
+            f"Auth dashboard (project settings, API keys: allow {kind} API keys), or stop using {kind} API keys.")
+        self.kind = kind
+
+
+class InvalidApiKey(KnownError):
+    """An API key Stack Auth does not accept (unknown, revoked or expired)."""
+
+    http_status = 401
+
+
+class ApiKeyNotFound(InvalidApiKey):
+    """``API_KEY_NOT_FOUND``: no such key (also for malformed keys, and for team keys a client may not see)."""
+
+    codes: ClassVar[tuple[str, ...]] = ("API_KEY_NOT_FOUND",)
+
+
+class ApiKeyRevoked(InvalidApiKey):
+    """``API_KEY_REVOKED``: the key was revoked."""
+
+    codes: ClassVar[tuple[str, ...]] = ("API_KEY_REVOKED",)
+
+
+class ApiKeyExpired(InvalidApiKey):
+    """``API_KEY_EXPIRED``: the key has expired."""
+
+    codes: ClassVar[tuple[str, ...]] = ("API_KEY_EXPIRED",)
+
+
+class WrongApiKeyType(InvalidApiKey):
+    """``WRONG_API_KEY_TYPE``: a team key where a user key was expected, or the reverse.
+
+    ``details`` holds ``expected_type`` and ``actual_type``.
+    """
+
+    codes: ClassVar[tuple[str, ...]] = ("WRONG_API_KEY_TYPE",)
+
+
+class ConnectedAccountError(KnownError):
+    """A provider access token could not be had; :attr:`provider` and :attr:`scopes` say for what."""
+
+    http_status = 403
+    provider: str | None = None
+    scopes: tuple[str, ...] = ()
+
+
+class OAuthConnectionNotConnectedToUser(ConnectedAccountError):
+    """``OAUTH_CONNECTION_NOT_CONNECTED_TO_USER``: the user never connected this provider (or this account)."""
+
+    codes: ClassVar[tuple[str, ...]] = ("OAUTH_CONNECTION_NOT_CONNECTED_TO_USER",)
+
+
+class OAuthConnectionDoesNotHaveRequiredScope(ConnectedAccountError):
+    """``OAUTH_CONNECTION_DOES_NOT_HAVE_REQUIRED_SCOPE``: connected, but not with every scope asked for."""
+
+    codes: ClassVar[tuple[str, ...]] = ("OAUTH_CONNECTION_DOES_NOT_HAVE_REQUIRED_SCOPE",)
+
+
+class OAuthAccessTokenNotAvailableWithSharedOAuthKeys(ConnectedAccountError):
+    """``OAUTH_ACCESS_TOKEN_NOT_AVAILABLE_WITH_SHARED_OAUTH_KEYS``: the provider uses Stack's shared keys."""
+
+    http_status = 501
+    codes: ClassVar[tuple[str, ...]] = ("OAUTH_ACCESS_TOKEN_NOT_AVAILABLE_WITH_SHARED_OAUTH_KEYS",
+                                        "OAUTH_EXTRA_SCOPE_NOT_AVAILABLE_WITH_SHARED_OAUTH_KEYS")
+
+
+#: Plain-text answers (no known-error code) and the error each becomes.
+_PLAIN: tuple[tuple[str, type[StackAuthError]], ...] = (
+    ("Contact channel not found", ContactChannelNotFound),
+    ("Contact channel already exists", ContactChannelAlreadyExists),
+    ("User already has a password set", PasswordAlreadySet),
+    ("Client user deletion is not enabled", FeatureNotEnabled),
+    ("Client team creation is disabled", FeatureNotEnabled),
+    ("Team invitation not found", TeamInvitationNotFound),
+    ("Session not found", SessionNotFound),
+)
+
+
+def typed_plain_error(exc: StackAuthHTTPError) -> StackAuthError | None:
+    """The typed error for one of Stack's plain-text answers, or ``None`` when it is not one of them."""
+    for prefix, cls in _PLAIN:
+        if exc.body.startswith(prefix):
+            return cls(exc.body[:300])
+    return None
+
+
 class TooManySignInAttempts(StackAuthError):
     """Too many failed sign-in attempts (or emailed codes) for an email or a client address: try again later.
 

@@ -12,7 +12,7 @@ from flask import Flask, has_app_context
 from .app_urls import warn_if_unconfigured
 from .auth import current_user
 from .cli import stackauth_cli
-from .config import StackAuthSettings, load_settings
+from .config import StackAuthSettings, guard_settings, load_settings
 from .errors import StackAuthConfigError, StackAuthError
 from .permissions import forget_on_sign_out
 from .redis_lock import refresh_lock_from_config
@@ -71,6 +71,7 @@ class StackAuth:
         state = app.extensions[EXTENSION_KEY] = StackAuthState(settings)
         state.refresher.cluster_lock = refresh_lock_from_config(app.config)
         state.throttle = throttle_from_config(app.config, settings)
+        guard_settings(app, settings)
 
         app.cli.add_command(stackauth_cli)
         app.register_blueprint(make_blueprint(), url_prefix=settings.url_prefix or None)

@@ -21,8 +21,7 @@ from .errors import (
 )
 from .signals import refresh_failed, token_refreshed
 from .state import StackAuthState
-from .tokens import TokenSet, clear_tokens, save_tokens
-from .verify import peek_claims
+from .tokens import TokenSet, clear_tokens, peek_claims, save_tokens
 
 log = logging.getLogger("flask_stackauth")
 
@@ -34,33 +33,6 @@ def token_subject(tokens: TokenSet) -> str | None:
     except InvalidAccessToken:
         return None
     return sub if isinstance(sub, str) else None
-
-
-#: The leeway is at most this fraction of the access token's lifetime (``exp - iat``).
-MAX_LEEWAY_FRACTION = 0.5
-
-
-def refresh_leeway(state: StackAuthState, tokens: TokenSet) -> float:
-    """Seconds before expiry at which ``tokens`` is refreshed: ``STACK_REFRESH_LEEWAY``, at most half its lifetime.
-
-    Stack may issue tokens that live no longer than the leeway (a project setting); refreshing whenever fewer
-    than ``leeway`` seconds are left would then refresh on every request.
-    """
-    leeway = float(state.settings.refresh_leeway)
-    try:
-        claims = peek_claims(tokens.access_token)
-    except InvalidAccessToken:
-        return leeway
-    exp, iat = claims.get("exp"), claims.get("iat")
-    if isinstance(exp, (int, float)) and isinstance(iat, (int, float)) and not isinstance(exp, bool) \
-            and not isinstance(iat, bool) and exp > iat:
-        return min(leeway, (exp - iat) * MAX_LEEWAY_FRACTION)
-    return leeway
-
-
-def needs_refresh(state: StackAuthState, tokens: TokenSet) -> bool:
-    """Whether the session's ``tokens`` should be refreshed before use."""
-    return tokens.expires_in() < refresh_leeway(state, tokens)
 
 
 def refresh_session(state: StackAuthState, tokens: TokenSet) -> TokenSet:
@@ -87,7 +59,8 @@ def refresh_session(state: StackAuthState, tokens: TokenSet) -> TokenSet:
         return TokenSet(answer.access_token, answer.refresh_token or tokens.refresh_token, exp)
 
     try:
-        fresh = state.refresher.refresh(tokens.refresh_token, run, min_valid=refresh_leeway(state, tokens),
+        fresh = state.refresher.refresh(tokens.refresh_token, run,
+                                        min_valid=tokens.refresh_leeway(settings.refresh_leeway),
                                         timeout=settings.http_timeout * 2)
     except RefreshTokenError as exc:
         clear_tokens(session)

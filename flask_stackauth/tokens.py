@@ -8,10 +8,17 @@ without bound.
 
 from __future__ import annotations
 
+import json
+import math
 import time
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from joserfc import jws
+from joserfc.errors import JoseError
+
+from .errors import InvalidAccessToken, UnparsableAccessToken
 
 TOKENS_KEY = "stackauth_tokens"
 STATE_PREFIX = "_stackauth_state_"
@@ -19,6 +26,32 @@ STATE_PREFIX = "_stackauth_state_"
 PENDING_TTL = 600
 #: At most this many pending sign-ins are kept; starting another drops the oldest.
 MAX_PENDING = 5
+#: The refresh leeway is at most this fraction of an access token's lifetime (see TokenSet.refresh_leeway).
+REFRESH_LEEWAY_FRACTION = 0.5
+
+
+def _seconds(value: Any) -> float | None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+
+def unparsable(reason: str) -> UnparsableAccessToken:
+    """The error for an access token that is not a JWT we can read."""
+    return UnparsableAccessToken("UNPARSABLE_ACCESS_TOKEN", f"Access token is not parsable: {reason}.", None, 401)
+
+
+def peek_claims(token: str) -> dict[str, Any]:
+    """The claims of a compact JWS, **without** verifying it; for tokens this app just got from Stack Auth."""
+    try:
+        obj = jws.extract_compact(token.encode("ascii"))
+        claims = json.loads(obj.payload)
+    except (JoseError, ValueError, UnicodeError) as exc:
+        raise unparsable("it is not a JWT") from exc
+    if not isinstance(claims, dict):
+        raise unparsable("its payload is not a JSON object")
+    return claims
 
 
 @dataclass(frozen=True)
@@ -32,6 +65,34 @@ class TokenSet:
     def expires_in(self, now: float | None = None) -> float:
         """Seconds left before the access token expires (negative once it has)."""
         return self.expires_at - (time.time() if now is None else now)
+
+    def lifetime(self) -> float | None:
+        """The access token's lifetime as issued (its ``exp - iat``), or ``None`` without usable claims for it."""
+        try:
+            claims = peek_claims(self.access_token)
+        except InvalidAccessToken:
+            return None
+        exp, iat = _seconds(claims.get("exp")), _seconds(claims.get("iat"))
+        return None if exp is None or iat is None else exp - iat
+
+    def refresh_leeway(self, leeway: float) -> float:
+        """``leeway`` (``STACK_REFRESH_LEEWAY``) clamped to a fraction of this token's lifetime.
+
+        With tokens that live no longer than the leeway, an unclamped leeway would call every token "about
+        to expire" the moment it is issued, and every request would refresh. Pass the result, too, as the
+        ``min_valid`` of a refresh, so tokens another request just got count as fresh.
+        """
+        lifetime = self.lifetime()
+        if lifetime is None:
+            return float(leeway)
+        return max(0.0, min(float(leeway), lifetime * REFRESH_LEEWAY_FRACTION))
+
+    def needs_refresh(self, leeway: float, now: float | None = None) -> bool:
+        """Whether the access token should be refreshed before use: expired, or within the clamped leeway."""
+        left = self.expires_in(now)
+        if left >= leeway:
+            return False  # the usual case, decided without decoding the token
+        return left <= 0 or left < self.refresh_leeway(leeway)
 
     def to_session(self) -> dict[str, Any]:
         """The value stored in the session."""

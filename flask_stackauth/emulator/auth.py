@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import Response, g, request
 
 from . import errors as E
+from .contact_channels import send_verification_mail
 from .context import AuthContext, api_blueprint, get_emulator, json_response, require_auth
 from .core import Emulator, check_password, hash_password
-from .redirects import add_query, validate_redirect_url
+from .redirects import validate_redirect_url
 from .schema import Bool, Num, Obj, Str, validate
 from .serialize import session_json
 from .state import User
@@ -42,6 +41,15 @@ _SIGN_UP = Obj(
         "email": STRICT_EMAIL.defined(),
         "password": Str().max(MAX_PASSWORD_LENGTH).defined(),
         "verification_callback_url": Str().url(),
+        **BOT_CHALLENGE_FIELDS,
+    }
+).defined()
+#: v2.7 requires the verification link's target (v2.8 made it optional, and then mails nothing).
+_SIGN_UP_V27 = Obj(
+    {
+        "email": STRICT_EMAIL.defined(),
+        "password": Str().max(MAX_PASSWORD_LENGTH).defined(),
+        "verification_callback_url": Str().url().defined(),
         **BOT_CHALLENGE_FIELDS,
     }
 ).defined()
@@ -181,28 +189,12 @@ def create_session() -> Response:
 # --- password --------------------------------------------------------------------------------
 
 
-def _send_verification_email(emu: Emulator, user: User, callback_url: str) -> None:
-    code = secrets.token_hex(22)[:45]
-    link = add_query(callback_url, [("code", code)])
-    emu.data.emails.append(
-        {
-            "to": user.primary_email,
-            "subject": f"Verify your email at {emu.project.display_name}",
-            "body": f"Verify your email: {link}",
-            "code": code,
-            "link": link,
-            "type": "email_verification",
-            "user_id": user.id,
-        }
-    )
-
-
 @bp.route("/auth/password/sign-up", methods=["POST"])
 def password_sign_up() -> Response:
     """Create a password user and sign it in."""
     emu = get_emulator()
     auth = require_auth()
-    body = validate(body=_SIGN_UP).body
+    body = validate(body=_SIGN_UP_V27 if emu.legacy_tokens else _SIGN_UP).body
     email, password = str(body["email"]), str(body["password"])
     callback_url = body.get("verification_callback_url")
     project = auth.project
@@ -230,7 +222,7 @@ def password_sign_up() -> Response:
         else:
             user = emu.add_user(email=email, password=password, email_verified=False, email_auth_enabled=True)
     if callback_url:
-        _send_verification_email(emu, user, callback_url)
+        send_verification_mail(emu, user, email, callback_url)
     return json_response({**tokens_for(emu, user), "user_id": user.id})
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from flask import Response, request
 
 from . import errors as E
+from . import events
 from .auth import resolve_user_id
 from .context import (
     AuthContext,
@@ -113,6 +114,8 @@ def add_member(emu: Emulator, team: Team, user_id: str, role: str) -> None:
         state.seen_memberships.add((team.id, user_id))
         for perm in _defaults(emu, state, role):
             state.team_grants.add((team.id, user_id, perm))
+        if role != "creator":  # Stack adds a creator without the memberships CRUD: no membership event
+            events.membership_created(emu, team.id, user_id, _defaults(emu, state, role))
 
 
 def define_permission(emu: Emulator, permission_id: str, *, scope: str = "project", contains: list[str] | None = None,
@@ -346,7 +349,10 @@ def create_team() -> Response:
     body, creator = _team_body(auth, creating=True)
     if auth.type == "client":
         if auth.user is None:
-            raise E.user_authentication_required()
+            raise E.cannot_get_own_user_without_user() if creator == "me" else E.user_authentication_required()
+        from .profile import check_client_profile_image  # profile imports this module
+
+        check_client_profile_image(body)
         if not auth.project.client_team_creation_enabled:
             raise E.StatusError(403, "Client team creation is disabled for this project")
         if creator is None:
@@ -395,6 +401,7 @@ def update_team(team_id: str) -> Response:
             _require_team_permission(emu, team_id, auth.user.id, "$update_team")
         team = _team(emu, team_id)
         _apply_team(team, body)
+        events.team_updated(emu, team)
         return json_response(_team_out(team, auth))
 
 
@@ -453,6 +460,7 @@ def remove_membership(team_id: str, user_id: str) -> Response:
                 _require_team_permission(emu, team_id, auth.user.id, "$remove_members")
         team = _membership(emu, team_id, uid)
         team.member_ids.remove(uid)
+        events.membership_deleted(emu, team_id, uid)
         user = emu.data.users.get(uid)
         if user is not None and user.selected_team_id == team_id:
             user.selected_team_id = None
@@ -530,6 +538,7 @@ def grant_team_permission(team_id: str, user_id: str, permission_id: str) -> Res
         state = rbac(emu)
         _check_grantable(state, permission_id, "team")
         state.team_grants.add((team_id, uid, permission_id))
+        events.team_permission(emu, "created", team_id, uid, permission_id)
     return json_response({"id": permission_id, "user_id": uid, "team_id": team_id}, status=201)
 
 
@@ -546,6 +555,7 @@ def revoke_team_permission(team_id: str, user_id: str, permission_id: str) -> Re
         if permission_id not in team_permission_ids(emu, team_id, uid, recursive=False):
             raise _team_permission_error("TEAM_PERMISSION_NOT_FOUND", team_id, uid, permission_id)
         state.team_grants.discard((team_id, uid, permission_id))
+        events.team_permission(emu, "deleted", team_id, uid, permission_id)
     return json_response({"success": True})
 
 
@@ -574,6 +584,7 @@ def grant_project_permission(user_id: str, permission_id: str) -> Response:
         state = rbac(emu)
         _check_grantable(state, permission_id, "project")
         state.project_grants.add((uid, permission_id))
+        events.project_permission(emu, "created", uid, permission_id)
     return json_response({"id": permission_id, "user_id": uid}, status=201)
 
 
@@ -593,6 +604,7 @@ def revoke_project_permission(user_id: str, permission_id: str) -> Response:
         if permission_id not in _expand(state, direct, "project", False):
             raise permission_not_found(permission_id)
         state.project_grants.discard((uid, permission_id))
+        events.project_permission(emu, "deleted", uid, permission_id)
     return json_response({"success": True})
 
 

@@ -7,8 +7,10 @@ from typing import Any
 from flask import Response
 
 from . import errors as E
+from . import events
 from .context import AuthContext, Fields, api_blueprint, get_emulator, json_response, query_fields, require_auth
 from .core import Emulator, hash_password
+from .profile import check_client_profile_image, check_selected_team, project_json
 from .schema import Arr, Bool, Field, Json, Num, Obj, Str, validate
 from .serialize import user_json
 from .state import User, new_id
@@ -173,13 +175,15 @@ def _apply_update(emu: Emulator, user: User, body: dict[str, Any], *, creating: 
             user.password_hash = hash_password(password) if password else None
         if "selected_team_id" in body:
             team_id = strings["selected_team_id"]
-            if team_id is not None and team_id not in emu.data.teams:
-                raise E.KnownError(404, "TEAM_NOT_FOUND", f"Team {team_id} not found.", {"team_id": team_id})
+            if team_id is not None:
+                check_selected_team(emu, user, team_id)
             user.selected_team_id = team_id
         if creating and isinstance(body.get("oauth_providers"), list):
             for p in body["oauth_providers"]:
                 if isinstance(p, dict) and isinstance(p.get("id"), str) and isinstance(p.get("account_id"), str):
                     user.oauth_providers.append({"id": p["id"], "account_id": p["account_id"], "email": p.get("email")})
+        if not creating:
+            events.user_updated(emu, user)
 
 
 def _get_user(emu: Emulator, user_id: str) -> User:
@@ -215,6 +219,8 @@ def patch_me() -> Response:
     auth = require_auth()
     body = validate(body=_CLIENT_UPDATE if auth.type == "client" else _SERVER_UPDATE, query={}).body
     user = _me(auth)
+    if auth.type == "client":
+        check_client_profile_image(body)
     _apply_update(emu, user, body)
     return json_response(user_json(emu, user, server=auth.type != "client"))
 
@@ -225,9 +231,10 @@ def delete_me() -> Response:
     emu = get_emulator()
     auth = require_auth()
     validate(query={})
-    user = _me(auth)
+    # Both servers check the flag first and answer 400 text/plain, with or without a session.
     if auth.type == "client" and not auth.project.client_user_deletion_enabled:
-        raise E.StatusError(403, "Client user deletion is not enabled for this project")
+        raise E.StatusError(400, "Client user deletion is not enabled for this project")
+    user = _me(auth)
     emu.delete_user(user.id)
     return json_response({"success": True})
 
@@ -345,25 +352,7 @@ def delete_user(user_id: str) -> Response:
 def current_project() -> Response:
     """The project's client-visible configuration."""
     auth = require_auth()
-    p = auth.project
-    return json_response(
-        {
-            "id": p.id,
-            "display_name": p.display_name,
-            "config": {
-                "sign_up_enabled": p.sign_up_enabled,
-                "credential_enabled": p.credential_enabled,
-                "magic_link_enabled": p.magic_link_enabled,
-                "passkey_enabled": p.passkey_enabled,
-                "client_team_creation_enabled": p.client_team_creation_enabled,
-                "client_user_deletion_enabled": p.client_user_deletion_enabled,
-                "allow_user_api_keys": p.allow_user_api_keys,
-                "allow_team_api_keys": p.allow_team_api_keys,
-                "enabled_oauth_providers": [{"id": pid} for pid in p.oauth_providers],
-                "domains": [{"domain": d, "handler_path": p.handler_path} for d in p.trusted_domains],
-            },
-        }
-    )
+    return json_response(project_json(get_emulator(), auth.project))
 
 
 # --- JWKS ------------------------------------------------------------------------------------

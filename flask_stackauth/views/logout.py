@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from ..auth import drop_auth_data
 from ..errors import AuthenticationRequired, RefreshTokenError, StackAuthError
-from ..refresh import needs_refresh, refresh_session, token_subject
+from ..refresh import refresh_session, token_subject
 from ..signals import sign_out_incomplete, user_signed_out
 from ..state import get_state
 from ..tokens import TokenSet, load_tokens
@@ -31,7 +31,7 @@ REVOKE_ATTEMPTS = 2
 def _revoke(tokens: TokenSet) -> None:
     """End the session at Stack Auth (``DELETE /api/v1/auth/sessions/current``)."""
     state = get_state()
-    if needs_refresh(state, tokens):
+    if tokens.needs_refresh(state.settings.refresh_leeway):
         # Stack Auth refuses the whole request when it carries an expired access token.
         tokens = refresh_session(state, tokens)
     state.client.request("DELETE", "/api/v1/auth/sessions/current", access_token=tokens.access_token,

@@ -19,6 +19,7 @@ from flask_stackauth.emulator import EmulatorServer
 from flask_stackauth.emulator.client import complete_oauth
 
 APP_REDIRECT = "http://localhost:5000/auth/callback"
+VERIFY_URL = "http://localhost:5000/handler/email-verification"
 WIRE = Path(__file__).resolve().parents[2].parent / "shared" / "stackauth-wire"
 
 
@@ -121,7 +122,8 @@ def password_user(server: EmulatorServer, email: str, password: str = "password1
     """Sign up a password user; returns ``{access_token, refresh_token, user_id}``."""
     resp = requests.post(
         f"{server.url}/api/v1/auth/password/sign-up",
-        json={"email": email, "password": password},
+        # v2.7 refuses a sign-up without a verification callback.
+        json={"email": email, "password": password, "verification_callback_url": VERIFY_URL},
         headers=client_headers(server),
         timeout=10,
     )

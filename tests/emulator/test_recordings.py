@@ -22,6 +22,8 @@ from flask_stackauth.emulator import Emulator, EmulatorServer
 from flask_stackauth.emulator.client import complete_oauth
 
 TOKEN_URL = "/api/v1/auth/oauth/token"
+# v2.7 refuses a sign-up without it (body.verification_callback_url must be defined).
+VERIFY_URL = "http://localhost:5000/handler/email-verification"
 
 
 def _rec(version: str, name: str) -> dict[str, Any]:
@@ -162,14 +164,14 @@ def _check_flow(server: EmulatorServer, emu: Emulator, version: str) -> None:
 
     su = requests.post(
         f"{server.url}/api/v1/auth/password/sign-up",
-        json={"email": "pwrec@example.com", "password": "password123"},
+        json={"email": "pwrec@example.com", "password": "password123", "verification_callback_url": VERIFY_URL},
         headers=client_headers(server),
     )
     assert_like(su, rec["password_sign_up"])
     assert_like(
         requests.post(
             f"{server.url}/api/v1/auth/password/sign-up",
-            json={"email": "pwrec@example.com", "password": "password123"},
+            json={"email": "pwrec@example.com", "password": "password123", "verification_callback_url": VERIFY_URL},
             headers=client_headers(server),
         ),
         rec["err_password_sign_up_dup"],
@@ -183,6 +185,7 @@ def _check_flow(server: EmulatorServer, emu: Emulator, version: str) -> None:
             .get("details", {})
             .get("email", "pwrec@example.com"),
             "password": "password123",
+            "verification_callback_url": VERIFY_URL,
         },
         headers=client_headers(server),
     )
