@@ -52,8 +52,8 @@ class StackAuthSettings:
     current_user_allow_anonymous: bool = False
     current_user_allow_restricted: bool = False
     #: Failed sign-in attempts allowed per email and per client address (``limits`` notation), ``None``: off.
-    throttle_per_email: str | None = "10 per 15 minutes"
-    throttle_per_address: str | None = "50 per 15 minutes"
+    sign_in_throttle_per_email: str | None = "10 per 15 minutes"
+    sign_in_throttle_per_address: str | None = "50 per 15 minutes"
 
     def __repr__(self) -> str:
         # Never show keys in a repr that may end up in a log line or a traceback.
@@ -221,9 +221,9 @@ def load_settings(config: Mapping[str, Any]) -> StackAuthSettings:
                                            _get(config, "STACK_CURRENT_USER_ALLOW_ANONYMOUS", False)),
         current_user_allow_restricted=_flag("STACK_CURRENT_USER_ALLOW_RESTRICTED",
                                             _get(config, "STACK_CURRENT_USER_ALLOW_RESTRICTED", False)),
-        throttle_per_email=_rate("STACK_SIGN_IN_THROTTLE_PER_EMAIL",
+        sign_in_throttle_per_email=_rate("STACK_SIGN_IN_THROTTLE_PER_EMAIL",
                                  _get(config, "STACK_SIGN_IN_THROTTLE_PER_EMAIL", "10 per 15 minutes")),
-        throttle_per_address=_rate("STACK_SIGN_IN_THROTTLE_PER_ADDRESS",
+        sign_in_throttle_per_address=_rate("STACK_SIGN_IN_THROTTLE_PER_ADDRESS",
                                    _get(config, "STACK_SIGN_IN_THROTTLE_PER_ADDRESS", "50 per 15 minutes")),
     )
 

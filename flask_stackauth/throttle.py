@@ -46,10 +46,10 @@ class SignInThrottle:
         self._limiter = MovingWindowRateLimiter(storage or MemoryStorage())
         self._project = settings.project_id
         self._rates: list[tuple[str, RateLimitItem]] = []
-        if settings.throttle_per_email:
-            self._rates.append(("email", parse(settings.throttle_per_email)))
-        if settings.throttle_per_address:
-            self._rates.append(("addr", parse(settings.throttle_per_address)))
+        if settings.sign_in_throttle_per_email:
+            self._rates.append(("email", parse(settings.sign_in_throttle_per_email)))
+        if settings.sign_in_throttle_per_address:
+            self._rates.append(("addr", parse(settings.sign_in_throttle_per_address)))
 
     def _keys(self, kind: str, email: str | None, address: str | None) -> list[tuple[RateLimitItem, list[str]]]:
         values = {"email": _digest(email.strip().lower()) if email else None, "addr": address or None}
