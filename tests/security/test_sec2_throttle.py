@@ -144,3 +144,17 @@ def test_two_apps_on_one_redis_share_the_limit(stackauth_config: dict[str, Any],
         alone = make_app(stackauth_config).test_client()
         assert _post(alone, "/auth/password", csrf(alone), {"email": "shared@example.com", "password": PASSWORD}
                      ).status_code == 303
+
+
+def test_a_redis_outage_lets_sign_ins_through_with_a_warning(stackauth_config: dict[str, Any],
+                                                             stackauth_emulator: Any, caplog: Any) -> None:
+    from tests.deploy.support import free_port
+
+    client = make_app(stackauth_config, STACK_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0").test_client()
+    password_user(stackauth_emulator, "redis-down@example.com")
+    token = csrf(client)
+    assert _post(client, "/auth/password", token, {"email": "redis-down@example.com", "password": "x"}
+                 ).status_code == 400
+    assert _post(client, "/auth/password", token, {"email": "redis-down@example.com", "password": PASSWORD}
+                 ).status_code == 303
+    assert "sign-in throttle's store failed" in caplog.text
