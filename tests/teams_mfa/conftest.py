@@ -10,7 +10,6 @@ from flask import Flask, request
 from flask_stackauth import current_user, login_required
 from flask_stackauth.errors import StackAuthError
 from tests.conftest import make_app
-
 from tests.teams_mfa.support import APP_URL
 
 

@@ -33,7 +33,7 @@ def test_enrol_checks_one_code_then_sign_in_asks_for_it(client: Any, stackauth_e
     html = _start(client)
     assert "<svg" in html and 'class="stack-qr"' in html
     secret = shown_secret(html)
-    assert f"otpauth://totp/" in html and f"secret={secret}" in html
+    assert "otpauth://totp/" in html and f"secret={secret}" in html
     wrong = post(client, f"{PAGE}/confirm", {"totp": "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"},
                  page=PAGE)
     assert wrong.status_code == 400
