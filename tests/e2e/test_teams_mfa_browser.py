@@ -15,16 +15,14 @@ from typing import Any
 import pyotp
 import pytest
 import requests
-
 from flask import Flask
 from werkzeug.serving import make_server
 
+from example_app import create_app
 from flask_stackauth.emulator import EmulatorServer
 from flask_stackauth.emulator.account_settings import configure_project
-from example_app import create_app
 from flask_stackauth.state import get_state
 from flask_stackauth.testing import emulator_config
-from tests.e2e.test_browser import browser, page, stack  # noqa: F401  (the shared fixtures)
 
 IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 PASSWORD = "correct horse battery"
@@ -33,7 +31,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def example(stack: EmulatorServer) -> Flask:  # noqa: F811
+def example(stack: EmulatorServer) -> Flask:
     """The example app (kept, so a test can drop its cached project configuration)."""
     return create_app(emulator_config(stack))
 
@@ -52,21 +50,21 @@ def app_url(example: Flask) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def _shots(page: Any, name: str) -> None:
+def _shots(tab: Any, name: str) -> None:
     """Screenshots of the current page, light and dark, at 390 px and desktop width (only when asked)."""
     if os.environ.get("STACKAUTH_UPDATE_SCREENSHOTS") != "1":
         return
-    size = page.viewport_size
+    size = tab.viewport_size
     for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
+        tab.emulate_media(color_scheme=scheme)
         for label, width in (("390", 390), ("desktop", 1100)):
-            page.set_viewport_size({"width": width, "height": 760})
-            page.screenshot(path=str(IMG / f"{name}-{scheme}-{label}.png"), full_page=label == "390")
-    page.emulate_media(color_scheme="light")
-    page.set_viewport_size(size)
+            tab.set_viewport_size({"width": width, "height": 760})
+            tab.screenshot(path=str(IMG / f"{name}-{scheme}-{label}.png"), full_page=label == "390")
+    tab.emulate_media(color_scheme="light")
+    tab.set_viewport_size(size)
 
 
-def _sign_up(page: Any, app_url: str, email: str, next_url: str = "/dashboard") -> None:  # noqa: F811
+def _sign_up(page: Any, app_url: str, email: str, next_url: str = "/dashboard") -> None:
     page.goto(f"{app_url}/auth/signup?next={next_url}")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -74,7 +72,7 @@ def _sign_up(page: Any, app_url: str, email: str, next_url: str = "/dashboard") 
     page.get_by_role("button", name="Create account").click()
 
 
-def test_enrol_totp_sign_out_and_sign_in_with_the_code(page: Any, app_url: str) -> None:  # noqa: F811
+def test_enrol_totp_sign_out_and_sign_in_with_the_code(page: Any, app_url: str) -> None:
     _sign_up(page, app_url, "mfa@example.com")
     assert page.get_by_text("Hello mfa@example.com!").is_visible()
     page.goto(f"{app_url}/auth/account/two-factor")
@@ -102,8 +100,8 @@ def test_enrol_totp_sign_out_and_sign_in_with_the_code(page: Any, app_url: str) 
     _shots(page, "connections")
 
 
-def test_invite_a_second_user_who_accepts_and_sees_the_team(page: Any, browser: Any, app_url: str,  # noqa: F811
-                                                            stack: EmulatorServer, example: Flask) -> None:  # noqa: F811
+def test_invite_a_second_user_who_accepts_and_sees_the_team(page: Any, browser: Any, app_url: str,
+                                                            stack: EmulatorServer, example: Flask) -> None:
     configure_project(stack.emulator, client_team_creation_enabled=True)
     get_state(example)._project = None  # the app caches the project's configuration for a minute
     _sign_up(page, app_url, "owner@example.com")
