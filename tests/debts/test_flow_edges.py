@@ -63,6 +63,23 @@ def test_after_sign_in_and_out_urls_never_leave_the_site(stackauth_config: dict[
     assert signed_out.headers["Location"] == expected
 
 
+@pytest.mark.parametrize("setting", ["https://evil.example/landing", "//evil.example/landing"])
+def test_an_off_site_landing_url_is_named_at_start_up(stackauth_config: dict[str, Any], setting: str,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="flask_stackauth"):
+        make_app(stackauth_config, STACK_AFTER_SIGN_OUT_URL=setting)
+    assert any("STACK_AFTER_SIGN_OUT_URL" in r.getMessage() and "not a path" in r.getMessage()
+               for r in caplog.records)
+
+
+def test_a_landing_url_on_the_app_url_host_is_not_warned_about(stackauth_config: dict[str, Any],
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="flask_stackauth"):
+        make_app(stackauth_config, STACK_APP_URL="https://app.example.com",
+                 STACK_AFTER_SIGN_IN_URL="https://app.example.com/welcome", STACK_AFTER_SIGN_OUT_URL="/bye")
+    assert not any("not a path" in r.getMessage() for r in caplog.records)
+
+
 def test_an_expired_sign_out_form_token_is_refused(client: FlaskClient) -> None:
     sign_in(client)
     fresh = form_token(client)
