@@ -1,4 +1,4 @@
-"""The six variants that ``instructions.py`` and ``wrk_gunicorn.py`` measure, and the inputs they share.
+"""The variants that ``instructions.py`` and ``wrk_gunicorn.py`` measure, and the inputs they share.
 
 Every variant is one trivial view in its own app; a request is a path plus headers (the session cookie
 travels as a ``Cookie`` header, so a test client without a cookie jar and ``wrk`` send the same bytes).
@@ -23,6 +23,7 @@ from flask_stackauth import StackAuth, current_user, login_required
 #: Measured in this order; the keys are the command-line names.
 LABELS = {
     "open": "unprotected view, no cookie",
+    "open_bearer": "unprotected view, bearer header sent",
     "open_session": "unprotected view reading the session",
     "flask_login": "Flask-Login @login_required",
     "stack_session": "flask-stackauth @login_required (session)",
@@ -184,6 +185,9 @@ def build(variant: str, inputs: Inputs) -> tuple[Flask, Request]:
     bearer = {"Authorization": f"Bearer {inputs.bearer}"}
     if variant == "open":
         return stack_app(inputs.stack_config), Request("/open", {}, "ok")
+    if variant == "open_bearer":
+        # Not a target: the floor of the bearer path (the test client and Werkzeug handling the header).
+        return stack_app(inputs.stack_config), Request("/open", bearer, "ok")
     if variant == "open_session":
         return stack_app(inputs.stack_config), Request("/open-session", {"Cookie": inputs.stack_cookie}, "ok")
     if variant == "flask_login":

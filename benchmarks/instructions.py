@@ -2,9 +2,10 @@
 
 Each variant runs in its own process under ``valgrind --tool=callgrind``, twice: once with ``--small``
 requests and once with ``--large`` (Flask's test client, after the same warm-up). Start-up, imports and
-warm-up are identical in both runs, so ``(I_large - I_small) / (large - small)`` is the steady-state cost
-of one request. ``PYTHONHASHSEED=0`` and the same inputs in every run (one token, one cookie, one JWKS,
-minted beforehand) make the counts repeat; ``--repeat 2`` measures everything twice and prints the spread.
+warm-up are identical in both runs (and frozen out of the garbage collector's way), so
+``(I_large - I_small) / (large - small)`` is the steady-state cost of one request. ``PYTHONHASHSEED=0``
+and the same inputs in every run (one token, one cookie, one JWKS, minted beforehand) make the counts
+repeat; ``--repeat 2`` measures everything twice and prints the spread.
 
 The emulator runs in this (parent) process only: the measured processes point at it and fetch the JWKS
 once while warming up. Each variant first runs once without valgrind at both request counts, and the
@@ -13,7 +14,7 @@ runs together must make exactly the warm-up calls.
 
 Usage::
 
-    .venv/bin/python benchmarks/instructions.py                 # all six variants, ~7 min on 2 cores
+    .venv/bin/python benchmarks/instructions.py                 # all seven variants, ~8 min on 2 quiet cores
     .venv/bin/python benchmarks/instructions.py --repeat 2      # and check that the counts repeat
     .venv/bin/python benchmarks/instructions.py --profile stack_session stack_bearer   # cProfile, see below
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import os
 import platform
 import pstats
@@ -66,6 +68,11 @@ def child(variant: str, requests: int, inputs_path: str, profile_path: str | Non
                 raise SystemExit(f"{variant}: {response.status_code} {response.data[:200]!r}")
 
     loop(WARMUP)
+    # Start-up's objects go to the permanent generation: otherwise one full collection of them (tens of
+    # millions of instructions) lands in the large run or not, depending on the request counts, and skews
+    # the difference. Young collections still run, as often as the requests make garbage.
+    gc.collect()
+    gc.freeze()
     if profile_path is None:
         loop(requests)
         return
@@ -106,7 +113,7 @@ def _callgrind(variant: str, requests: int, inputs: Path, out_dir: Path, tag: st
     raise RuntimeError(f"no totals in {out}")
 
 
-def _profile(variants: list[str], requests: int, inputs: Path, top: int) -> None:
+def _profile(variants: list[str], requests: int, inputs: Path, top: int, match: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for variant in variants:
             out = Path(tmp) / f"{variant}.prof"
@@ -115,10 +122,10 @@ def _profile(variants: list[str], requests: int, inputs: Path, top: int) -> None
             raw = stats.stats  # type: ignore[attr-defined]
             total = stats.total_tt  # type: ignore[attr-defined]
             rows = [(func, cc, nc, tt, ct) for func, (cc, nc, tt, ct, _) in raw.items()
-                    if f"{os.sep}flask_stackauth{os.sep}" in func[0]]
+                    if match in func[0]]
             print(f"\n### cProfile, {LABELS[variant]}: {requests} requests, {total / requests * 1e6:.1f} us "
                   "per request under the profiler")
-            print(f"{'function (flask_stackauth)':58} {'calls/req':>9} {'self':>7} {'incl.':>7}")
+            print(f"{'function (' + match.strip(os.sep) + ')':58} {'calls/req':>9} {'self':>7} {'incl.':>7}")
             for func, _cc, nc, tt, ct in sorted(rows, key=lambda r: -r[4])[:top]:
                 where = f"{Path(func[0]).name}:{func[1]} {func[2]}"
                 print(f"{where:58} {nc / requests:9.2f} {tt / total:7.1%} {ct / total:7.1%}")
@@ -133,6 +140,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="measure every variant this many times")
     parser.add_argument("--profile", nargs="+", metavar="VARIANT", help="cProfile these variants instead")
     parser.add_argument("--top", type=int, default=15, help="with --profile: rows per variant")
+    parser.add_argument("--match", default=f"{os.sep}flask_stackauth{os.sep}",
+                        help="with --profile: only functions whose file path contains this")
     parser.add_argument("--child", metavar="VARIANT", help=argparse.SUPPRESS)
     parser.add_argument("--requests", type=int, default=5000, help=argparse.SUPPRESS)
     parser.add_argument("--inputs", help=argparse.SUPPRESS)
@@ -160,7 +169,7 @@ def main() -> None:
         inputs = Path(tmp) / "inputs.json"
         inputs.write_text(prepare(server).dump())
         if args.profile:
-            _profile(variants, args.requests, inputs, args.top)
+            _profile(variants, args.requests, inputs, args.top, args.match)
             return
 
         warm_calls: dict[str, int] = {}
@@ -193,7 +202,8 @@ def main() -> None:
     for v in variants:
         spread = (max(per_request[v]) - min(per_request[v])) / min(per_request[v])
         vs_open = f"{best[v] / best['open']:.2f}x" if "open" in best else "-"
-        print(f"{LABELS[v]:48} {best[v]:14,.0f} {spread:8.4%} {BASELINE[v] / 1e6:10.2f}M {vs_open:>15}")
+        before = f"{BASELINE[v] / 1e6:10.2f}M" if v in BASELINE else f"{'-':>11}"
+        print(f"{LABELS[v]:48} {best[v]:14,.0f} {spread:8.4%} {before} {vs_open:>15}")
     print(f"calls to Stack Auth: 0 per steady-state request in every variant (warm-up, per process: "
           f"{', '.join(f'{v} {n}' for v, n in warm_calls.items())})")
     if args.repeat > 1:

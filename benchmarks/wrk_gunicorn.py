@@ -1,10 +1,10 @@
-"""Requests per second behind a real server: the six variants under gunicorn, driven by ``wrk``.
+"""Requests per second behind a real server: the variants of _variants.py under gunicorn, driven by ``wrk``.
 
 Each variant gets its own gunicorn (one sync worker) on a free loopback port, all started at once and
 warmed up (the first request fetches the JWKS from the emulator in this process). Then ``--rounds``
 rounds run the variants in turn, ``--duration`` seconds of ``wrk`` each, the order rotated every round,
 so a noisy neighbour slows them alike; the script prints the median requests per second and the same
-ratios as ``instructions.py``. Loopback only; about rounds x 6 x duration seconds (90 s by default).
+ratios as ``instructions.py``. Loopback only; about rounds x 7 x duration seconds (105 s by default).
 The emulator's call counter must not move during the rounds.
 
 Usage::
