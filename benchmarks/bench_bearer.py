@@ -12,10 +12,7 @@ import time
 
 from _common import compare, emulator, stack_app
 
-try:  # issue 10 moves the per-app state into its own module
-    from flask_stackauth.state import get_state  # type: ignore[import-not-found,unused-ignore]
-except ImportError:
-    from flask_stackauth.extension import get_state
+from flask_stackauth.state import get_state
 
 
 def main() -> None:

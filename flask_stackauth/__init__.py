@@ -7,9 +7,9 @@ Public names::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from .decorators import login_required
+from ._version import __version__
+from .auth import current_user
+from .decorators import login_required, permission_required, team_permission_required
 from .errors import (
     AuthenticationRequired,
     InvalidAccessToken,
@@ -28,10 +28,9 @@ from .errors import (
 )
 from .extension import StackAuth
 from .models import ServerUser, Session, Team, TokenPair
-from .permissions import permission_required, team_permission_required
 from .signals import refresh_failed, token_refreshed, user_signed_in, user_signed_out
 from .tokens import TokenSet
-from .user import StackUser, current_user
+from .user import StackUser
 
 __all__ = [
     "AuthenticationRequired",

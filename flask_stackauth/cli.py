@@ -18,9 +18,10 @@ from flask import Flask, current_app, url_for
 from flask.cli import AppGroup
 from werkzeug.exceptions import HTTPException
 
-from .emulator.redirects import is_localhost
+from .cli_emulator import emulator_command
 from .errors import KnownError, StackAuthError, StackAuthHTTPError, StackAuthUnavailable
-from .extension import StackAuthState, get_state
+from .state import StackAuthState, get_state
+from .trusted_domains import is_localhost, is_trusted, project_domains
 from .verify import NORMAL
 
 stackauth_cli = AppGroup("stackauth", help="Check the Stack Auth setup, or run the local Stack Auth emulator.")
@@ -68,8 +69,8 @@ def _explain(exc: StackAuthError, state: StackAuthState, what: str) -> str:
                     "the API's base URL (https://api.stack-auth.com for the hosted service), not the dashboard's.")
         return f"{exc.message.rstrip('.')}. Check STACK_API_URL and that the server is up."
     if isinstance(exc, StackAuthHTTPError):
-        return (f"{api} answered HTTP {exc.status} to {what}: is STACK_API_URL the base URL of a Stack Auth API "
-                "(for example https://api.stack-auth.com)?")
+        return (f"{api} answered HTTP {exc.upstream_status} to {what}: is STACK_API_URL the base URL of a "
+                "Stack Auth API (for example https://api.stack-auth.com)?")
     if isinstance(exc, KnownError):
         code = exc.code
         if code == "CURRENT_PROJECT_NOT_FOUND":
@@ -116,14 +117,9 @@ def _callback_route(app: Flask, url: str) -> str | None:
 
 def _host_allowed(url: str, project: dict[str, Any]) -> tuple[bool, str]:
     """Whether Stack Auth accepts ``url`` as a redirect URL of ``project``, and why."""
-    # The emulator's copy of Stack's own matching rules (scheme, host and port; * and ** wildcards).
-    from .emulator.redirects import validate_redirect_url
-    from .emulator.state import ProjectConfig
-
-    config = project.get("config")
-    entries = config.get("domains") if isinstance(config, dict) else None
-    domains = [d["domain"] for d in entries or [] if isinstance(d, dict) and isinstance(d.get("domain"), str)]
-    if validate_redirect_url(url, ProjectConfig(allow_localhost=False, trusted_domains=domains)):
+    # Stack's own matching rule, read client-side (scheme, host and port; * and ** wildcards).
+    domains = project_domains(project)
+    if is_trusted(url, domains):
         return True, "its host is one of the project's trusted domains"
     parts = urlsplit(url)
     listed = ", ".join(domains) if domains else "none"
@@ -185,7 +181,7 @@ def _check(report: _Report, state: StackAuthState, host: str | None) -> None:
             # Flask builds external URLs on SERVER_NAME whatever host a request came in on.
             report.warn(f"SERVER_NAME={app.config.get('SERVER_NAME')} decides the callback URL's host; --host gave "
                         "its scheme only")
-    if is_localhost(urlsplit(callback)):
+    if is_localhost(callback):
         report.ok(f"callback URL: {callback} ({source}); a localhost URL: Stack Auth accepts it while the "
                   "project's 'Allow all localhost callbacks' setting is on (the default for new projects; turn "
                   "it off in production)")
@@ -216,16 +212,4 @@ def check_command(host: str | None) -> None:
     click.echo("Stack Auth setup looks right.")
 
 
-@stackauth_cli.command("emulator", with_appcontext=False)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
-@click.option("--port", default=8102, show_default=True, type=click.IntRange(0, 65535),
-              help="Port (0 picks a free one).")
-@click.option("--legacy-tokens", is_flag=True, help="Behave like Stack Auth v2.7 (tokens of before mid-2025).")
-@click.option("--access-token-lifetime", default=600, show_default=True, type=click.IntRange(1),
-              help="Seconds an access token lives.")
-def emulator_command(host: str, port: int, legacy_tokens: bool, access_token_lifetime: int) -> None:
-    """Serve the local Stack Auth emulator (as python -m flask_stackauth.emulator)."""
-    from .emulator.__main__ import main
-
-    argv = ["--host", host, "--port", str(port), "--access-token-lifetime", str(access_token_lifetime)]
-    raise SystemExit(main([*argv, "--legacy-tokens"] if legacy_tokens else argv))
+stackauth_cli.add_command(emulator_command)

@@ -1,22 +1,24 @@
 """HTTP to Stack Auth: one ``requests`` connection pool per app, the headers each access type needs,
-a timeout on every call, and Stack's known errors turned into typed exceptions."""
+a total deadline on every call (:mod:`.deadline`), and Stack's known errors turned into typed exceptions."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from . import __version__
+from ._version import __version__
 from .config import StackAuthSettings
+from .deadline import DeadlineAdapter, deadline, remaining
 from .errors import KnownError, StackAuthConfigError, StackAuthHTTPError, StackAuthUnavailable
 
 log = logging.getLogger("flask_stackauth")
 
 AccessType = Literal["client", "server"]
+T = TypeVar("T")
 #: A 429 is answered before the request is handled (Stack's development servers rate-limit on purpose, "to
 #: ensure clients can handle 429 responses"), so it is safe to retry, POSTs included: twice, after 0 and 1 s.
 #: Retry-After is not waited for in full, since a user is waiting; a 429 that persists is an outage.
@@ -67,6 +69,23 @@ def json_body(response: requests.Response) -> Any:
             f"Stack Auth answered HTTP {response.status_code} with a body that is not JSON.") from None
 
 
+def call_with_deadline(what: str, seconds: float, api_url: str, call: Callable[[], T]) -> T:
+    """Run ``call`` (one HTTP exchange with Stack Auth, body read included) within a total of ``seconds``.
+
+    :raises StackAuthUnavailable: the deadline passed, or the network failed.
+    """
+    with deadline(seconds):
+        try:
+            return call()
+        except requests.RequestException as exc:
+            left = remaining()
+            if isinstance(exc, requests.Timeout) or (left is not None and left <= 0):
+                raise StackAuthUnavailable(f"Stack Auth did not answer {what} within {seconds:g} s.") from None
+            # The exception text may contain the URL but never headers or bodies, so it is safe to show.
+            raise StackAuthUnavailable(
+                f"Could not reach Stack Auth at {api_url}: {type(exc).__name__}.") from None
+
+
 class StackAuthClient:
     """Calls Stack Auth's REST API for one app.
 
@@ -76,7 +95,8 @@ class StackAuthClient:
 
     def __init__(self, settings: StackAuthSettings) -> None:
         self.settings = settings
-        self.adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=RATE_LIMIT_RETRY)
+        #: Also mounted by Authlib's sessions (oauth.py), so the token endpoint gets the same deadline.
+        self.adapter = DeadlineAdapter(pool_connections=4, pool_maxsize=32, max_retries=RATE_LIMIT_RETRY)
         self.session = requests.Session()
         self.session.mount("http://", self.adapter)
         self.session.mount("https://", self.adapter)
@@ -113,18 +133,15 @@ class StackAuthClient:
 
     def send(self, method: str, path: str, *, headers: dict[str, str] | None = None,
              timeout: float | None = None, **kwargs: Any) -> requests.Response:
-        """Send one request, turning network failures into :class:`StackAuthUnavailable`."""
+        """Send one request, turning network failures into :class:`StackAuthUnavailable`.
+
+        ``timeout`` (default ``STACK_HTTP_TIMEOUT``) bounds the whole call: connecting, and reading the headers and
+        the entire body.
+        """
         url = self.settings.endpoint(path)
-        try:
-            return self.session.request(method, url, headers=headers,
-                                        timeout=timeout or self.settings.http_timeout, **kwargs)
-        except requests.Timeout:
-            raise StackAuthUnavailable(
-                f"Stack Auth did not answer {method} {path} within {self.settings.http_timeout:g} s.") from None
-        except requests.RequestException as exc:
-            # The exception text may contain the URL but never headers or bodies, so it is safe to show.
-            raise StackAuthUnavailable(
-                f"Could not reach Stack Auth at {self.settings.api_url}: {type(exc).__name__}.") from None
+        seconds = timeout or self.settings.http_timeout
+        return call_with_deadline(f"{method} {path}", seconds, self.settings.api_url, lambda: self.session.request(
+            method, url, headers=headers, timeout=seconds, **kwargs))
 
     def request(self, method: str, path: str, *, access_type: AccessType = "client",
                 access_token: str | None = None, refresh_token: str | None = None,

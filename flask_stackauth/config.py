@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from .errors import StackAuthConfigError
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 #: The ``client_secret`` Stack Auth accepts from public clients when a project does not require a key.
 PUBLIC_CLIENT_SECRET = "__stack_public_client__"
@@ -159,3 +162,36 @@ def load_settings(config: Mapping[str, Any]) -> StackAuthSettings:
                                      _get(config, "STACK_PERMISSION_CACHE_TTL", 5), float, 0),
         clock_leeway=_number("STACK_CLOCK_LEEWAY", _get(config, "STACK_CLOCK_LEEWAY", 5), int, 0),
     )
+
+
+def check_unchanged(settings: StackAuthSettings, config: Mapping[str, Any]) -> None:
+    """Raise when ``config`` (and the environment) no longer resolve to ``settings``.
+
+    Settings are resolved once, at ``init_app``: a ``STACK_*`` change after that never reaches the running
+    extension, which would go on talking to the old server or project without a word.
+
+    :raises StackAuthConfigError: naming the settings that changed (never their values: some are keys).
+    """
+    try:
+        current = load_settings(config)
+    except StackAuthConfigError as exc:
+        raise StackAuthConfigError(f"STACK_* settings changed after StackAuth.init_app(app): {exc}") from None
+    changed = [f"STACK_{field.name.upper()}" for field in fields(settings)
+               if getattr(settings, field.name) != getattr(current, field.name)]
+    if changed:
+        raise StackAuthConfigError(
+            f"{', '.join(changed)} changed after StackAuth.init_app(app) read the settings, so flask-stackauth "
+            "cannot see the change. Set STACK_* settings before init_app: pass them to your app factory, e.g. "
+            "create_app({**stackauth_config}) in tests, rather than app.config.update() afterwards.")
+
+
+def guard_settings(app: Flask, settings: StackAuthSettings) -> None:
+    """Run :func:`check_unchanged` at the app's first request (until it passes once), so a late change is loud."""
+    pending = [True]
+
+    def check_settings_once() -> None:
+        if pending:
+            check_unchanged(settings, app.config)
+            pending.clear()
+
+    app.before_request(check_settings_once)

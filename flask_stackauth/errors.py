@@ -1,4 +1,4 @@
-"""Exceptions raised by flask-stackauth, and the one place that turns them into HTTP answers.
+"""The exceptions raised by flask-stackauth (how they become HTTP answers: :mod:`flask_stackauth.responses`).
 
 Every error a view can meet is a :class:`StackAuthError`. Stack Auth's known errors
 (``x-stack-known-error`` header, body ``{code, error, details}``) become :class:`KnownError`
@@ -8,22 +8,19 @@ subclasses chosen by their code, so callers can ``except RefreshTokenError`` or
 
 from __future__ import annotations
 
-import html
 from typing import Any, ClassVar
-
-from flask import current_app, jsonify, redirect, render_template, request, url_for
-from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Response
 
 
 class StackAuthError(Exception):
     """Base class of every error raised by flask-stackauth.
 
     :attr:`http_status` is the status the app answers with when the error reaches a view
-    unhandled; :attr:`code` is the machine-readable code put in JSON answers.
+    unhandled; :attr:`code` is the machine-readable code put in JSON answers. Errors that carry
+    Stack Auth's own answer keep its status apart, as :attr:`upstream_status`.
     """
 
-    http_status: ClassVar[int] = 500
+    #: The status the app answers with (a class default; :class:`SignInError` sets its own).
+    http_status: int = 500
     default_code: ClassVar[str] = "STACK_AUTH_ERROR"
 
     def __init__(self, message: str = "", *, code: str | None = None) -> None:
@@ -56,15 +53,24 @@ class NotSupportedByServer(StackAuthError):
 
 
 class StackAuthHTTPError(StackAuthError):
-    """Stack Auth answered an error that is not a known error (plain text, OAuth JSON)."""
+    """Stack Auth answered an error that is not a known error (plain text, OAuth JSON).
+
+    :param status: the HTTP status Stack Auth answered with (:attr:`upstream_status`).
+    """
 
     http_status = 502
     default_code = "STACK_AUTH_HTTP_ERROR"
 
     def __init__(self, message: str, *, status: int, body: str = "") -> None:
         super().__init__(message)
-        self.status = status
+        #: The HTTP status Stack Auth answered with (not the app's answer: that is :attr:`http_status`).
+        self.upstream_status = status
         self.body = body
+
+    @property
+    def status(self) -> int:
+        """Same as :attr:`upstream_status` (the name of earlier releases)."""
+        return self.upstream_status
 
 
 class AuthenticationRequired(StackAuthError):
@@ -94,16 +100,20 @@ class PermissionRequired(StackAuthError):
 
 
 class SignInError(StackAuthError):
-    """A sign-in could not be completed (bad state, Stack Auth's error redirect, rejected code)."""
+    """A sign-in could not be completed (bad state, Stack Auth's error redirect, rejected code).
+
+    :param http_status: the app's answer (default 400; 403 for a forged form, 502 for Stack Auth's fault).
+    """
 
     http_status = 400
     default_code = "SIGN_IN_FAILED"
 
     def __init__(self, message: str, *, code: str | None = None, hints: list[str] | None = None,
-                 status: int | None = None) -> None:
+                 http_status: int | None = None) -> None:
         super().__init__(message, code=code)
         self.hints = hints or []
-        self.status = status or self.http_status
+        if http_status is not None:
+            self.http_status = http_status
 
 
 _REGISTRY: dict[str, type[KnownError]] = {}
@@ -115,7 +125,7 @@ class KnownError(StackAuthError):
     :param code: Stack's error code, e.g. ``REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED``.
     :param message: Stack's human-readable message (the body's ``error`` key).
     :param details: Stack's ``details`` object, if any.
-    :param status: the HTTP status Stack Auth answered with.
+    :param status: the HTTP status Stack Auth answered with (:attr:`upstream_status`).
     """
 
     http_status = 502
@@ -124,15 +134,24 @@ class KnownError(StackAuthError):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for code in cls.__dict__.get("codes", ()):
+            # One class per code: a code listed twice would be decided by the order of this file.
+            if code in _REGISTRY:
+                raise TypeError(f"{code} is registered by both {_REGISTRY[code].__name__} and {cls.__name__}")
             _REGISTRY[code] = cls
 
     def __init__(self, code: str, message: str = "", details: Any = None, status: int = 400) -> None:
         super().__init__(message or code, code=code)
         self.details = details
-        self.status = status
+        #: The HTTP status Stack Auth answered with (not the app's answer: that is :attr:`http_status`).
+        self.upstream_status = status
+
+    @property
+    def status(self) -> int:
+        """Same as :attr:`upstream_status` (the name design.md and earlier releases use)."""
+        return self.upstream_status
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.code!r}, status={self.status})"
+        return f"{type(self).__name__}({self.code!r}, upstream_status={self.upstream_status})"
 
     @staticmethod
     def from_response(code: str, message: str, details: Any, status: int) -> KnownError:
@@ -147,7 +166,7 @@ class RefreshTokenError(KnownError):
 
     http_status = 401
     codes: ClassVar[tuple[str, ...]] = (
-        "REFRESH_TOKEN_ERROR", "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED", "PROVIDER_REJECTED")
+        "REFRESH_TOKEN_ERROR", "PROVIDER_REJECTED")
 
 
 class RefreshTokenNotFoundOrExpired(RefreshTokenError):
@@ -220,8 +239,7 @@ class OAuthProviderError(KnownError):
     """Errors of the OAuth provider step (not enabled, access denied, unavailable)."""
 
     http_status = 400
-    codes: ClassVar[tuple[str, ...]] = ("OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED", "OAUTH_PROVIDER_ACCESS_DENIED",
-             "OAUTH_PROVIDER_TEMPORARILY_UNAVAILABLE", "INVALID_OAUTH_PROVIDER_ACCESS_TOKEN")
+    codes: ClassVar[tuple[str, ...]] = ("OAUTH_PROVIDER_TEMPORARILY_UNAVAILABLE", "INVALID_OAUTH_PROVIDER_ACCESS_TOKEN")
 
 
 class OAuthProviderNotFoundOrNotEnabled(OAuthProviderError):
@@ -250,9 +268,9 @@ class ProjectAuthenticationError(KnownError):
 
     http_status = 502
     codes: ClassVar[tuple[str, ...]] = (
-             "INVALID_PUBLISHABLE_CLIENT_KEY", "INVALID_SECRET_SERVER_KEY", "CURRENT_PROJECT_NOT_FOUND",
+             "INVALID_PUBLISHABLE_CLIENT_KEY", "CURRENT_PROJECT_NOT_FOUND",
              "PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT", "CLIENT_AUTHENTICATION_REQUIRED",
-             "SERVER_AUTHENTICATION_REQUIRED", "INSUFFICIENT_ACCESS_TYPE", "ACCESS_TYPE_WITHOUT_PROJECT_ID",
+             "SERVER_AUTHENTICATION_REQUIRED", "ACCESS_TYPE_WITHOUT_PROJECT_ID",
              "PROJECT_KEY_WITHOUT_ACCESS_TYPE", "INVALID_SUPER_SECRET_ADMIN_KEY")
 
 
@@ -262,7 +280,7 @@ class UserNotFound(KnownError):
     """Stack's ``USER_NOT_FOUND`` (and ``USER_ID_DOES_NOT_EXIST``)."""
 
     http_status = 404
-    codes: ClassVar[tuple[str, ...]] = ("USER_NOT_FOUND", "USER_ID_DOES_NOT_EXIST")
+    codes: ClassVar[tuple[str, ...]] = ("USER_NOT_FOUND",)
 
 
 class CannotGetOwnUserWithoutUser(KnownError):
@@ -290,7 +308,7 @@ class PermissionNotFound(KnownError):
     """Stack's ``PERMISSION_NOT_FOUND``, ``TEAM_PERMISSION_NOT_FOUND`` and ``WRONG_PERMISSION_SCOPE``."""
 
     http_status = 404
-    codes: ClassVar[tuple[str, ...]] = ("PERMISSION_NOT_FOUND", "TEAM_PERMISSION_NOT_FOUND", "WRONG_PERMISSION_SCOPE")
+    codes: ClassVar[tuple[str, ...]] = ("PERMISSION_NOT_FOUND",)
 
 
 class UserEmailAlreadyExists(KnownError):
@@ -386,101 +404,257 @@ class SchemaError(KnownError):
     codes: ClassVar[tuple[str, ...]] = ("SCHEMA_ERROR", "BODY_PARSING_ERROR")
 
 
-# --- the one place that turns errors into HTTP answers -----------------------------------------------------
+# --- account pages: password reset, email verification, contact channels, invitations ------------------------
+# Named after Stack's codes (known-errors.tsx); the recordings in ../shared/stackauth-wire show when each comes.
 
-#: ``Authorization`` schemes a proxy or browser uses for HTTP authentication in front of the app (a staging
-#: site behind nginx's basic auth, say). They are not Stack Auth tokens: such requests keep using the session.
-HTTP_AUTH_SCHEMES = frozenset({"basic", "digest", "negotiate", "ntlm"})
+class VerificationCodeError(KnownError):
+    """A mailed code (password reset, email verification, team invitation) cannot be used.
 
-
-def token_authorization() -> str | None:
-    """The request's ``Authorization`` header, unless it is absent or an HTTP-authentication scheme."""
-    value = request.headers.get("Authorization")
-    if value is None or value.strip().partition(" ")[0].lower() in HTTP_AUTH_SCHEMES:
-        return None
-    return value
-
-
-def wants_json() -> bool:
-    """Whether the current request is an API request that should get JSON rather than HTML.
-
-    True when it carries an ``Authorization`` (other than HTTP authentication such as ``Basic``) or
-    ``x-stack-access-token`` header (even an empty one),
-    when ``Accept`` prefers JSON to HTML, or when it says ``X-Requested-With: XMLHttpRequest``.
+    Stack's ``VERIFICATION_ERROR`` family; catch this to say "this link is no longer valid, send a new one".
     """
-    headers = request.headers
-    if token_authorization() is not None or "X-Stack-Access-Token" in headers:
-        return True
-    if headers.get("X-Requested-With", "").lower() == "xmlhttprequest":
-        return True
-    accept = request.accept_mimetypes
-    if not accept or not accept.provided:
-        return False
-    return accept.quality("application/json") > accept.quality("text/html")
+
+    http_status = 400
 
 
-def status_for(exc: StackAuthError) -> int:
-    """The HTTP status the app answers with for ``exc``."""
-    if isinstance(exc, SignInError):
-        return exc.status
-    return exc.http_status
+class VerificationCodeNotFound(VerificationCodeError):
+    """Stack's ``VERIFICATION_CODE_NOT_FOUND``: unknown code, a code of another kind, or a revoked invitation."""
+
+    http_status = 404
+    codes: ClassVar[tuple[str, ...]] = ("VERIFICATION_CODE_NOT_FOUND",)
 
 
-def public_message(exc: StackAuthError) -> str:
-    """A message safe to show to the user: never a token, key or verifier."""
-    if isinstance(exc, ProjectAuthenticationError):
-        return ("Stack Auth refused this app's project credentials. "
-                "Check STACK_PROJECT_ID and the keys in the app's configuration.")
-    if isinstance(exc, StackAuthUnavailable):
-        return "Stack Auth is unavailable right now. Please try again in a moment."
-    if isinstance(exc, StackAuthConfigError):
-        return "The sign-in service is not configured correctly."
-    return exc.message or exc.code
+class VerificationCodeExpired(VerificationCodeError):
+    """Stack's ``VERIFICATION_CODE_EXPIRED``."""
+
+    codes: ClassVar[tuple[str, ...]] = ("VERIFICATION_CODE_EXPIRED",)
 
 
-def error_response(exc: StackAuthError) -> Response:
-    """Turn ``exc`` into the app's answer: JSON for API requests, an HTML page otherwise."""
-    status = status_for(exc)
-    message = public_message(exc)
-    json_wanted = wants_json()
-    if isinstance(exc, AuthenticationRequired) and not json_wanted and request.method in ("GET", "HEAD"):
-        # script_root keeps the path prefix of an app mounted below "/" (SCRIPT_NAME).
-        target = request.script_root + request.path
-        if request.query_string:
-            target += f"?{request.query_string.decode('latin-1')}"
-        return redirect(url_for("stackauth.login", next=target))
-    if json_wanted:
-        body: dict[str, Any] = {"code": exc.code, "error": message}
-        if isinstance(exc, PermissionRequired):
-            body["details"] = {"permission_id": exc.permission_id, "team_id": exc.team_id}
-        response: Response = jsonify(body)
-    else:
-        hints = exc.hints if isinstance(exc, SignInError) and current_app.debug else []
-        try:
-            page = render_template("stackauth/error.html", status=status, code=exc.code,
-                                   message=message, hints=hints)
-        except Exception:  # pragma: no cover - a broken override template must not hide the error
-            page = f"<h1>{status}</h1><p>{html.escape(message)}</p>"
-        response = Response(page, mimetype="text/html")
-    response.status_code = status
-    if status == 401:
-        if isinstance(exc, AuthenticationRequired) and exc.bearer_error:
-            # Header values must be latin-1 and may not break the quoting: keep printable ASCII only.
-            description = "".join(c if 32 <= ord(c) < 127 and c not in '\\"' else "?" for c in message)
-            response.headers["WWW-Authenticate"] = (
-                f'Bearer error="{exc.bearer_error}", error_description="{description}"')
-        else:
-            response.headers["WWW-Authenticate"] = "Bearer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+class VerificationCodeAlreadyUsed(VerificationCodeError):
+    """Stack's ``VERIFICATION_CODE_ALREADY_USED``; a failed reset or accept uses its code too."""
+
+    http_status = 409
+    codes: ClassVar[tuple[str, ...]] = ("VERIFICATION_CODE_ALREADY_USED",)
 
 
-def handle_stackauth_error(exc: StackAuthError) -> Response | HTTPException:
-    """Flask error handler registered by :class:`~flask_stackauth.StackAuth` for every app."""
-    if isinstance(exc, StackAuthConfigError) or (status_for(exc) >= 500 and not isinstance(
-            exc, (StackAuthUnavailable, ProjectAuthenticationError, NotSupportedByServer, KnownError,
-                  StackAuthHTTPError))):
-        current_app.logger.error("flask-stackauth: %s: %s", type(exc).__name__, exc)
-    elif status_for(exc) >= 500:
-        current_app.logger.warning("flask-stackauth: %s (%s): %s", type(exc).__name__, exc.code, exc)
-    return error_response(exc)
+class VerificationCodeMaxAttemptsReached(VerificationCodeError):
+    """Stack's ``VERIFICATION_CODE_MAX_ATTEMPTS_REACHED``: too many wrong guesses at this code."""
+
+    codes: ClassVar[tuple[str, ...]] = ("VERIFICATION_CODE_MAX_ATTEMPTS_REACHED",)
+
+
+class PasswordRequirementsNotMet(KnownError):
+    """Stack refused a new password (``PASSWORD_TOO_SHORT``, ``PASSWORD_TOO_LONG``); :attr:`details` has the limit."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("PASSWORD_REQUIREMENTS_NOT_MET",)
+
+
+class PasswordTooShort(PasswordRequirementsNotMet):
+    """Stack's ``PASSWORD_TOO_SHORT`` (``details["min_length"]``)."""
+
+    codes: ClassVar[tuple[str, ...]] = ("PASSWORD_TOO_SHORT",)
+
+
+class PasswordTooLong(PasswordRequirementsNotMet):
+    """Stack's ``PASSWORD_TOO_LONG``."""
+
+    codes: ClassVar[tuple[str, ...]] = ("PASSWORD_TOO_LONG",)
+
+
+class PasswordConfirmationMismatch(KnownError):
+    """Stack's ``PASSWORD_CONFIRMATION_MISMATCH``: the old password given to a change is wrong."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("PASSWORD_CONFIRMATION_MISMATCH",)
+
+
+class UserDoesNotHavePassword(KnownError):
+    """Stack's ``USER_DOES_NOT_HAVE_PASSWORD``: change refused; the user should *set* a password instead."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("USER_DOES_NOT_HAVE_PASSWORD",)
+
+
+class PasswordAuthenticationNotEnabled(KnownError):
+    """Stack's ``PASSWORD_AUTHENTICATION_NOT_ENABLED``: the project has password sign-in turned off."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("PASSWORD_AUTHENTICATION_NOT_ENABLED",)
+
+
+class EmailAlreadyVerified(KnownError):
+    """Stack's ``EMAIL_ALREADY_VERIFIED``."""
+
+    http_status = 409
+    codes: ClassVar[tuple[str, ...]] = ("EMAIL_ALREADY_VERIFIED",)
+
+
+class EmailIsNotPrimaryEmail(KnownError):
+    """Stack's ``EMAIL_IS_NOT_PRIMARY_EMAIL``."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("EMAIL_IS_NOT_PRIMARY_EMAIL",)
+
+
+class ContactChannelAlreadyUsedForAuthBySomeoneElse(KnownError):
+    """Stack's ``CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE``: another account signs in with it."""
+
+    http_status = 409
+    codes: ClassVar[tuple[str, ...]] = ("CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE",)
+
+
+class UserAuthenticationRequired(KnownError):
+    """Stack's ``USER_AUTHENTICATION_REQUIRED``: the call needs a user's access token."""
+
+    http_status = 401
+    codes: ClassVar[tuple[str, ...]] = ("USER_AUTHENTICATION_REQUIRED",)
+
+
+class TeamInvitationRestrictedUserNotAllowed(KnownError):
+    """Stack's ``TEAM_INVITATION_RESTRICTED_USER_NOT_ALLOWED``: finish onboarding (verify the email) first."""
+
+    http_status = 403
+    codes: ClassVar[tuple[str, ...]] = ("TEAM_INVITATION_RESTRICTED_USER_NOT_ALLOWED",)
+
+
+class ItemQuantityInsufficientAmount(KnownError):
+    """Stack's ``ITEM_QUANTITY_INSUFFICIENT_AMOUNT``: on v2.8's ``internal`` project, the team has no free seat."""
+
+    http_status = 400
+    codes: ClassVar[tuple[str, ...]] = ("ITEM_QUANTITY_INSUFFICIENT_AMOUNT",)
+
+
+class ContactChannelNotFound(StackAuthError):
+    """No such contact channel for this user (Stack answers plain text, 400 or 404, without a code)."""
+
+    http_status = 404
+    default_code = "CONTACT_CHANNEL_NOT_FOUND"
+
+
+class TeamInvitationNotFound(StackAuthError):
+    """No such pending invitation in this team."""
+
+    http_status = 404
+    default_code = "TEAM_INVITATION_NOT_FOUND"
+
+
+class PasswordAlreadySet(StackAuthError):
+    """``password/set`` for a user who has a password (plain-text 400): change it with the old one instead."""
+
+    http_status = 400
+    default_code = "PASSWORD_ALREADY_SET"
+
+
+class FeatureNotEnabled(StackAuthError):
+    """The project's configuration turns this feature off (client user deletion, client team creation ...).
+
+    Stack answers plain text (400 or 403) without a code; the config flag is in ``GET /projects/current``.
+    """
+
+    http_status = 403
+    default_code = "FEATURE_NOT_ENABLED"
+
+
+class ContactChannelAlreadyExists(StackAuthError):
+    """The user already has a contact channel with this value (plain-text 400)."""
+
+    http_status = 400
+    default_code = "CONTACT_CHANNEL_ALREADY_EXISTS"
+
+
+# --- API keys and connected accounts (appended) --------------------------------------------------------------
+
+class ApiKeysNotEnabled(StackAuthConfigError):
+    """The project has this kind of API key turned off (Stack answers a plain-text 400, no error code).
+
+    :attr:`kind` is ``"user"`` or ``"team"``.
+    """
+
+    default_code = "API_KEYS_NOT_ENABLED"
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(
+            f"{kind.capitalize()} API keys are turned off for this Stack Auth project. Turn them on in the Stack "
+            f"Auth dashboard (project settings, API keys: allow {kind} API keys), or stop using {kind} API keys.")
+        self.kind = kind
+
+
+class InvalidApiKey(KnownError):
+    """An API key Stack Auth does not accept (unknown, revoked or expired)."""
+
+    http_status = 401
+
+
+class ApiKeyNotFound(InvalidApiKey):
+    """``API_KEY_NOT_FOUND``: no such key (also for malformed keys, and for team keys a client may not see)."""
+
+    codes: ClassVar[tuple[str, ...]] = ("API_KEY_NOT_FOUND",)
+
+
+class ApiKeyRevoked(InvalidApiKey):
+    """``API_KEY_REVOKED``: the key was revoked."""
+
+    codes: ClassVar[tuple[str, ...]] = ("API_KEY_REVOKED",)
+
+
+class ApiKeyExpired(InvalidApiKey):
+    """``API_KEY_EXPIRED``: the key has expired."""
+
+    codes: ClassVar[tuple[str, ...]] = ("API_KEY_EXPIRED",)
+
+
+class WrongApiKeyType(InvalidApiKey):
+    """``WRONG_API_KEY_TYPE``: a team key where a user key was expected, or the reverse.
+
+    ``details`` holds ``expected_type`` and ``actual_type``.
+    """
+
+    codes: ClassVar[tuple[str, ...]] = ("WRONG_API_KEY_TYPE",)
+
+
+class ConnectedAccountError(KnownError):
+    """A provider access token could not be had; :attr:`provider` and :attr:`scopes` say for what."""
+
+    http_status = 403
+    provider: str | None = None
+    scopes: tuple[str, ...] = ()
+
+
+class OAuthConnectionNotConnectedToUser(ConnectedAccountError):
+    """``OAUTH_CONNECTION_NOT_CONNECTED_TO_USER``: the user never connected this provider (or this account)."""
+
+    codes: ClassVar[tuple[str, ...]] = ("OAUTH_CONNECTION_NOT_CONNECTED_TO_USER",)
+
+
+class OAuthConnectionDoesNotHaveRequiredScope(ConnectedAccountError):
+    """``OAUTH_CONNECTION_DOES_NOT_HAVE_REQUIRED_SCOPE``: connected, but not with every scope asked for."""
+
+    codes: ClassVar[tuple[str, ...]] = ("OAUTH_CONNECTION_DOES_NOT_HAVE_REQUIRED_SCOPE",)
+
+
+class OAuthAccessTokenNotAvailableWithSharedOAuthKeys(ConnectedAccountError):
+    """``OAUTH_ACCESS_TOKEN_NOT_AVAILABLE_WITH_SHARED_OAUTH_KEYS``: the provider uses Stack's shared keys."""
+
+    http_status = 501
+    codes: ClassVar[tuple[str, ...]] = ("OAUTH_ACCESS_TOKEN_NOT_AVAILABLE_WITH_SHARED_OAUTH_KEYS",
+                                        "OAUTH_EXTRA_SCOPE_NOT_AVAILABLE_WITH_SHARED_OAUTH_KEYS")
+
+
+#: Plain-text answers (no known-error code) and the error each becomes.
+_PLAIN: tuple[tuple[str, type[StackAuthError]], ...] = (
+    ("Contact channel not found", ContactChannelNotFound),
+    ("Contact channel already exists", ContactChannelAlreadyExists),
+    ("User already has a password set", PasswordAlreadySet),
+    ("Client user deletion is not enabled", FeatureNotEnabled),
+    ("Client team creation is disabled", FeatureNotEnabled),
+    ("Team invitation not found", TeamInvitationNotFound),
+    ("Session not found", SessionNotFound),
+)
+
+
+def typed_plain_error(exc: StackAuthHTTPError) -> StackAuthError | None:
+    """The typed error for one of Stack's plain-text answers, or ``None`` when it is not one of them."""
+    for prefix, cls in _PLAIN:
+        if exc.body.startswith(prefix):
+            return cls(exc.body[:300])
+    return None

@@ -1,94 +1,28 @@
-"""The :class:`StackAuth` extension: settings, per-app state in ``app.extensions``, the blueprint."""
+"""The :class:`StackAuth` extension: validates settings and wires one app (state, blueprint, handlers, CLI).
+
+The per-app state it creates is :class:`~flask_stackauth.state.StackAuthState`.
+"""
 
 from __future__ import annotations
 
-import threading
-import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, has_app_context
 
-from .client import StackAuthClient
-from .config import StackAuthSettings, load_settings
-from .errors import StackAuthConfigError, StackAuthError, handle_stackauth_error
-from .oauth import StackOAuth
+from .auth import current_user
+from .cli import stackauth_cli
+from .config import StackAuthSettings, guard_settings, load_settings
+from .errors import StackAuthConfigError, StackAuthError
+from .permissions import forget_on_sign_out
 from .redis_lock import refresh_lock_from_config
-from .tokens import RefreshCoordinator
-from .user import ProfileCache
-from .verify import TokenVerifier
+from .responses import handle_stackauth_error
+from .server import ServerAPI
+from .signals import user_signed_out
+from .state import EXTENSION_KEY, StackAuthState, get_state
+from .views import make_blueprint
+from .views.forms import form_token
 
-if TYPE_CHECKING:
-    from .server import ServerAPI
-
-EXTENSION_KEY = "stackauth"
-#: How long the project's public configuration (enabled providers, ...) is cached.
-PROJECT_CACHE_TTL = 60.0
-#: How long a failure to load it is remembered (and answered at once) before the next try.
-PROJECT_FAILURE_TTL = 5.0
-
-
-class StackAuthState:
-    """Everything the extension keeps for one app: settings, HTTP client, verifier and caches."""
-
-    def __init__(self, settings: StackAuthSettings) -> None:
-        self.settings = settings
-        self.client = StackAuthClient(settings)
-        self.oauth = StackOAuth(settings, self.client)
-        self.verifier = TokenVerifier(settings, self.client)
-        self.refresher = RefreshCoordinator()
-        self.profiles = ProfileCache()
-        self._project: tuple[float, dict[str, Any]] | None = None
-        self._project_lock = threading.Lock()
-        self._project_failure: tuple[float, StackAuthError] | None = None
-        #: Whether the "https without SESSION_COOKIE_SECURE" warning was logged (once per app).
-        self.warned_insecure_cookie = False
-
-    def project(self) -> dict[str, Any]:
-        """``GET /api/v1/projects/current`` (client access), cached for a minute."""
-        cached = self._project
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
-        with self._project_lock:
-            cached = self._project
-            if cached is not None and cached[0] > time.monotonic():
-                return cached[1]
-            failure = self._project_failure
-            if failure is not None and failure[0] > time.monotonic():
-                # Fail fast for a few seconds: callers queue on this lock while a call hangs.
-                raise failure[1]
-            try:
-                project = self.client.request("GET", "/api/v1/projects/current")
-            except StackAuthError as exc:
-                self._project_failure = (time.monotonic() + PROJECT_FAILURE_TTL, exc)
-                raise
-            if not isinstance(project, dict):
-                project = {}
-            self._project = (time.monotonic() + PROJECT_CACHE_TTL, project)
-            self._project_failure = None
-            return project
-
-    def project_config(self) -> dict[str, Any]:
-        """The ``config`` object of the project (``{}`` when Stack Auth answers another shape)."""
-        config = self.project().get("config")
-        return config if isinstance(config, dict) else {}
-
-    def enabled_providers(self) -> list[str]:
-        """Ids of the OAuth providers the project has enabled."""
-        providers = self.project_config().get("enabled_oauth_providers")
-        if not isinstance(providers, list):
-            return []
-        return [p["id"] for p in providers if isinstance(p, dict) and isinstance(p.get("id"), str)]
-
-
-def get_state(app: Flask | None = None) -> StackAuthState:
-    """The extension state of ``app`` (default: the current app)."""
-    app = app or current_app
-    try:
-        return app.extensions[EXTENSION_KEY]  # type: ignore[no-any-return]
-    except KeyError:
-        raise StackAuthConfigError(
-            "flask-stackauth is not initialised on this app: call StackAuth(app) or stack.init_app(app).") from None
-
+__all__ = ["EXTENSION_KEY", "StackAuth", "StackAuthState", "get_state"]
 
 def _check_cookie_settings(app: Flask) -> None:
     # OAuth's callback is a cross-site top-level navigation: Lax cookies come along, Strict ones do not.
@@ -102,6 +36,11 @@ def _check_cookie_settings(app: Flask) -> None:
     if app.config.get("SESSION_COOKIE_HTTPONLY") is False:
         raise StackAuthConfigError(
             "SESSION_COOKIE_HTTPONLY is False; the session holds Stack Auth tokens, so it must stay HttpOnly.")
+
+
+def _template_globals() -> dict[str, Any]:
+    # ``stackauth_form_token()`` signs a sign-out form rendered by the app's own templates.
+    return {"current_user": current_user, "stackauth_form_token": form_token}
 
 
 class StackAuth:
@@ -126,24 +65,16 @@ class StackAuth:
                 "app.config['SECRET_KEY'] (a long random string, kept secret).")
         settings = load_settings(app.config)
         _check_cookie_settings(app)
-        app.extensions[EXTENSION_KEY] = StackAuthState(settings)
-        app.extensions[EXTENSION_KEY].refresher.cluster_lock = refresh_lock_from_config(app.config)
-
-        from .cli import stackauth_cli
-        from .views import blueprint
+        state = app.extensions[EXTENSION_KEY] = StackAuthState(settings)
+        state.refresher.cluster_lock = refresh_lock_from_config(app.config)
+        guard_settings(app, settings)
 
         app.cli.add_command(stackauth_cli)
-
-        app.register_blueprint(blueprint, url_prefix=settings.url_prefix or None)
+        app.register_blueprint(make_blueprint(), url_prefix=settings.url_prefix or None)
         app.register_error_handler(StackAuthError, handle_stackauth_error)
-
-        @app.context_processor
-        def _inject() -> dict[str, Any]:
-            from .user import current_user
-            from .views import form_token
-
-            # ``stackauth_form_token()`` signs a sign-out form rendered by the app's own templates.
-            return {"current_user": current_user, "stackauth_form_token": form_token}
+        # Per app (this app as the sender), so a second app's sign-outs never touch this app's cache.
+        user_signed_out.connect(forget_on_sign_out, app, weak=False)
+        app.context_processor(_template_globals)
 
     @property
     def server(self) -> ServerAPI:
@@ -153,9 +84,6 @@ class StackAuth:
 
         :raises StackAuthConfigError: outside an app context, or without a secret server key.
         """
-        from .permissions import permission_cache
-        from .server import ServerAPI
-
         if not has_app_context():
             raise StackAuthConfigError(
                 "stack.server belongs to the current app: use it inside a request or `with app.app_context():`.")
@@ -164,7 +92,7 @@ class StackAuth:
             raise StackAuthConfigError(
                 "stack.server needs STACK_SECRET_SERVER_KEY (the project's secret server key, from the Stack Auth "
                 "dashboard under Project Keys); it is not set for this app.")
-        return ServerAPI(state.client, on_permissions_changed=permission_cache().forget)
+        return ServerAPI(state.client, on_permissions_changed=state.permissions.forget)
 
     @staticmethod
     def settings(app: Flask | None = None) -> StackAuthSettings:

@@ -17,7 +17,7 @@ from authlib.common.errors import AuthlibBaseError as OAuthError
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 
-from .client import StackAuthClient, json_body, raise_for_stack_response
+from .client import StackAuthClient, call_with_deadline, json_body, raise_for_stack_response
 from .config import StackAuthSettings
 from .errors import StackAuthUnavailable
 
@@ -100,14 +100,8 @@ class StackOAuth:
 
     def _call(self, step: str, call: Any) -> dict[str, Any]:
         try:
-            token = call()
-        except requests.Timeout:
-            raise StackAuthUnavailable(
-                f"Stack Auth did not answer the {step} within {self.settings.http_timeout:g} s.") from None
-        except requests.RequestException as exc:
-            raise StackAuthUnavailable(
-                f"Could not reach Stack Auth at {self.settings.api_url} for the {step}: "
-                f"{type(exc).__name__}.") from None
+            # The same total deadline as every other call to Stack Auth (Authlib's session uses our adapter).
+            token = call_with_deadline(f"the {step}", self.settings.http_timeout, self.settings.api_url, call)
         except (OAuthError, ValueError, TypeError, OverflowError) as exc:
             # Authlib could not read a 200 answer (an ``error`` key, an ``expires_in`` that is no number).
             raise StackAuthUnavailable(

@@ -1,7 +1,7 @@
 """Optional cluster-wide single-flight for token refreshes, through Redis.
 
 Without it, each worker process refreshes an expiring token at most once
-(:class:`~flask_stackauth.tokens.RefreshCoordinator`), so N workers make at most N refresh calls per token.
+(:class:`~flask_stackauth.singleflight.RefreshCoordinator`), so N workers make at most N refresh calls per token.
 That is harmless: Stack Auth does not rotate refresh tokens, so every refresh returns a new access token and
 the refresh token stays valid. The lock only saves those duplicate calls.
 

@@ -12,22 +12,29 @@ an unknown id, so it raises the same typed error without reaching Stack Auth, an
 
 from __future__ import annotations
 
+import builtins
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from .client import AccessType, StackAuthClient
 from .errors import (
+    ApiKeyNotFound,
+    ApiKeysNotEnabled,
     NotSupportedByServer,
     PermissionNotFound,
     SessionNotFound,
+    StackAuthConfigError,
     StackAuthHTTPError,
+    TeamInvitationNotFound,
     TeamNotFound,
     UserNotFound,
+    typed_plain_error,
 )
-from .models import UNSET, ServerUser, Session, Team, TokenPair, Unset
+from .models import UNSET, ApiKey, ContactChannel, ServerUser, Session, Team, TeamInvitation, TokenPair, Unset
 
 #: Stack's permission id syntax (``permissionDefinitionIdSchema``).
 PERMISSION_ID = re.compile(r"^\$?[a-z0-9_:]+$")
@@ -174,6 +181,14 @@ class Users(_Resource):
         body.update(extra)
         return ServerUser.from_json(self._call("PATCH", f"/api/v1/users/{_user_id(user_id)}", json=body))
 
+    def contact_channels(self, user_id: str) -> builtins.list[ContactChannel]:
+        """The user's contact channels (email addresses), oldest first; ``[]`` for an unknown user."""
+        if not is_stack_id(user_id):
+            return []
+        answer = self._call("GET", "/api/v1/contact-channels", params={"user_id": user_id})
+        items = answer.get("items") if isinstance(answer, dict) else None
+        return [ContactChannel.from_json(item) for item in items or []]
+
     def delete(self, user_id: str) -> None:
         """Delete a user; its sessions end with it.
 
@@ -309,6 +324,46 @@ class Teams(_Resource):
         self._api.forget_permissions(user_id)
 
 
+    def invite(self, team_id: str, email: str, callback_url: str | None = None) -> str:
+        """Invite ``email`` to a team; Stack mails a link to ``callback_url`` plus ``?code=``. Returns the id.
+
+        Any signed-in user holding the code can accept it (it is not tied to ``email``).
+
+        :param callback_url: the page that accepts invitations; by default ``/team-invitation`` under
+            ``STACK_URL_PREFIX`` on the origin of ``STACK_REDIRECT_URI`` (never the request's host).
+        :raises TeamNotFound: no such team.
+        :raises RedirectUrlNotWhitelisted: ``callback_url`` is not one of the project's trusted domains.
+        :raises StackAuthConfigError: no ``callback_url`` and no ``STACK_REDIRECT_URI`` to build one from.
+        """
+        url = callback_url or self._api.page_url("/team-invitation")
+        answer = self._call("POST", "/api/v1/team-invitations/send-code",
+                            json={"email": email, "team_id": _team_id(team_id), "callback_url": url})
+        return str(answer.get("id") or "") if isinstance(answer, dict) else ""
+
+    def invitations(self, team_id: str) -> builtins.list[TeamInvitation]:
+        """The team's pending invitations.
+
+        :raises TeamNotFound: no such team.
+        """
+        answer = self._call("GET", "/api/v1/team-invitations", params={"team_id": _team_id(team_id)})
+        items = answer.get("items") if isinstance(answer, dict) else None
+        return [TeamInvitation.from_json(item) for item in items or []]
+
+    def revoke_invitation(self, team_id: str, invitation_id: str) -> None:
+        """Revoke a pending invitation; its code stops working.
+
+        :raises TeamInvitationNotFound: no such pending invitation in this team.
+        """
+        tid = _team_id(team_id)
+        if not is_stack_id(invitation_id) or invitation_id not in {i.id for i in self.invitations(tid)}:
+            # Checked first: real servers answer 500 for an invitation already used or revoked.
+            raise TeamInvitationNotFound(f"Team {tid} has no pending invitation {str(invitation_id)[:100]}.")
+        try:
+            self._call("DELETE", f"/api/v1/team-invitations/{invitation_id}", params={"team_id": tid})
+        except StackAuthHTTPError as exc:
+            raise (typed_plain_error(exc) or exc) from None
+
+
 class Permissions(_Resource):
     """``stack.server.permissions``: team permissions (with ``team_id``) and project permissions (without)."""
 
@@ -374,9 +429,22 @@ class ServerAPI:
         self.sessions = Sessions(self)
         self.teams = Teams(self)
         self.permissions = Permissions(self)
+        self.api_keys = ApiKeysAPI(self)
 
     def __repr__(self) -> str:
         return f"<ServerAPI project={self._client.settings.project_id!r}>"
+
+    def page_url(self, path: str) -> str:
+        """The absolute URL of one of this extension's pages, built from configuration only.
+
+        :raises StackAuthConfigError: ``STACK_REDIRECT_URI`` is not set, so the app's origin is unknown.
+        """
+        settings = self._client.settings
+        if not settings.redirect_uri:
+            raise StackAuthConfigError(
+                "Pass callback_url, or set STACK_REDIRECT_URI so that links in Stack's mails can point at this app.")
+        parts = urlsplit(settings.redirect_uri)
+        return f"{parts.scheme}://{parts.netloc}{settings.url_prefix}{path}"
 
     def forget_permissions(self, user_id: str) -> None:
         """Drop this process's cached permission answers for ``user_id`` (after a change made here)."""
@@ -411,3 +479,112 @@ def call_stack(client: StackAuthClient, method: str, path: str, *, access_type: 
                 f"{method} {path}); it needs a newer Stack Auth server (or STACK_API_URL does not point at "
                 "Stack Auth).") from None
         raise
+
+
+# --- API keys (appended) ------------------------------------------------------------------------------------
+
+#: The shape of a Stack API key (``parseApiKeyParts`` in Stack's ``api-keys.tsx``): the kind is in the key.
+API_KEY_SHAPE = re.compile(r"^[A-Za-z0-9_]+_[A-Za-z0-9_]{45}[A-Za-z0-9_]{32}(user|team)[A-Za-z0-9_]574ck4u7h"
+                           r"[A-Za-z0-9_]{8}$")
+_API_KEY_MAX = 200
+
+
+def api_key_kind(key: object) -> str | None:
+    """``"user"`` or ``"team"`` for a string shaped like a Stack API key, else ``None`` (nothing is called)."""
+    if not isinstance(key, str) or len(key) > _API_KEY_MAX:
+        return None
+    match = API_KEY_SHAPE.match(key)
+    return match.group(1) if match else None
+
+
+def _millis(value: datetime | int | float | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("expires_at must be timezone-aware (e.g. datetime.now(timezone.utc) + ...)")
+        return int(value.timestamp() * 1000)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("expires_at must be a datetime, milliseconds since the epoch, or None")
+    return int(value)
+
+
+class ApiKeysAPI(_Resource):
+    """``stack.server.api_keys``: create, list, revoke and check user and team API keys.
+
+    The project must allow the kind of key (Stack dashboard, project settings); otherwise every call raises
+    :class:`~flask_stackauth.errors.ApiKeysNotEnabled`. Servers older than v2.8 have no API keys:
+    :class:`~flask_stackauth.errors.NotSupportedByServer`.
+    """
+
+    def _keys_call(self, kind: str, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            return self._call(method, path, feature=f"{kind} API keys", **kwargs)
+        except StackAuthHTTPError as exc:
+            # Stack's StatusError for a project with the feature off: a plain-text 400, no error code.
+            if exc.status == 400 and "API keys are not enabled" in exc.body:
+                raise ApiKeysNotEnabled(kind) from None
+            raise
+
+    @staticmethod
+    def _owner(user_id: str | None, team_id: str | None) -> tuple[str, str, str]:
+        """``(kind, field, id)`` for exactly one of ``user_id`` / ``team_id``."""
+        if (user_id is None) == (team_id is None):
+            raise ValueError("give exactly one of user_id or team_id")
+        if user_id is not None:
+            return "user", "user_id", _user_id(user_id)
+        return "team", "team_id", _team_id(team_id)
+
+    def create(self, *, user_id: str | None = None, team_id: str | None = None, description: str,
+               expires_at: datetime | int | None = None, is_public: bool = False) -> ApiKey:
+        """Create a key for a user or a team; the answer's ``value`` is the secret, shown this once.
+
+        :param expires_at: a timezone-aware datetime, or milliseconds since the epoch; ``None``: never.
+        :raises UserNotFound: / :raises TeamNotFound: unknown owner.
+        """
+        kind, owner_field, owner = self._owner(user_id, team_id)
+        body: dict[str, Any] = {"description": description, "expires_at_millis": _millis(expires_at),
+                                owner_field: owner}
+        if is_public:
+            body["is_public"] = True
+        return ApiKey.from_json(self._keys_call(kind, "POST", f"/api/v1/{kind}-api-keys", json=body))
+
+    def list(self, *, user_id: str | None = None, team_id: str | None = None) -> list[ApiKey]:
+        """The keys of a user or a team (revoked and expired ones included), newest first."""
+        kind, owner_field, owner = self._owner(user_id, team_id)
+        answer = self._keys_call(kind, "GET", f"/api/v1/{kind}-api-keys", params={owner_field: owner})
+        items = answer.get("items") if isinstance(answer, dict) else None
+        return [ApiKey.from_json(item) for item in items or []]
+
+    def revoke(self, key: ApiKey | str, *, team_id: str | None = None) -> ApiKey:
+        """Revoke a key (revoking twice keeps the first revocation time); answer the revoked key.
+
+        Pass the :class:`ApiKey`, or its id: a bare id is a user key unless ``team_id`` names its team.
+
+        :raises ApiKeyNotFound: no such key.
+        """
+        if isinstance(key, ApiKey):
+            key_id, kind, team_id = key.id, key.type, key.team_id if key.type == "team" else None
+        else:
+            key_id, kind = key, "team" if team_id is not None else "user"
+        if not is_stack_id(key_id):
+            raise ApiKeyNotFound("API_KEY_NOT_FOUND", "API key not found.", None, 404)
+        params = {"team_id": _team_id(team_id)} if kind == "team" and team_id is not None else None
+        return ApiKey.from_json(self._keys_call(kind, "PATCH", f"/api/v1/{kind}-api-keys/{key_id}",
+                                                params=params, json={"revoked": True}))
+
+    def check(self, key: str, *, team: bool | None = None) -> ApiKey:
+        """The key's record if Stack accepts it (the kind is read from the key unless ``team`` says).
+
+        A string that cannot be a Stack API key is refused here, without a call.
+
+        :raises ApiKeyNotFound: unknown or malformed key. :raises ApiKeyRevoked: / :raises ApiKeyExpired:
+        :raises WrongApiKeyType: ``team`` says another kind than the key is.
+        """
+        kind = api_key_kind(key)
+        if kind is None:
+            raise ApiKeyNotFound("API_KEY_NOT_FOUND", "API key not found.", None, 404)
+        if team is not None:
+            kind = "team" if team else "user"
+        return ApiKey.from_json(self._keys_call(kind, "POST", f"/api/v1/{kind}-api-keys/check",
+                                                json={"api_key": key}))

@@ -57,9 +57,11 @@ def _find_or_create_user(server: EmulatorServer, email: str, **fields: Any) -> d
 def sign_in_client(server: EmulatorServer, client: FlaskClient, email: str = "user@example.com",
                    **fields: Any) -> dict[str, Any]:
     """Put a real emulator session for ``email`` (created if needed) into ``client``'s Flask session."""
-    from .tokens import TokenSet, save_tokens
-    from .verify import peek_claims
+    from .config import check_unchanged
+    from .extension import get_state
+    from .tokens import TokenSet, peek_claims, save_tokens
 
+    check_unchanged(get_state(client.application).settings, client.application.config)
     user = _find_or_create_user(server, email, **fields)
     pair = server.emulator.create_session(user["id"])
     tokens = TokenSet(pair["access_token"], pair["refresh_token"], int(peek_claims(pair["access_token"])["exp"]))

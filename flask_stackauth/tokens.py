@@ -1,4 +1,4 @@
-"""The token pair in the Flask session, pending sign-ins, and single-flight refresh.
+"""The token pair in the Flask session, and pending sign-ins.
 
 The session holds only ``{access_token, refresh_token, expires_at}`` under one key, never the
 profile, so the cookie stays small. Pending OAuth sign-ins are kept one key per ``state`` (as
@@ -8,15 +8,17 @@ without bound.
 
 from __future__ import annotations
 
-import hashlib
-import threading
+import json
+import math
 import time
-from collections import OrderedDict
-from collections.abc import Callable, MutableMapping
+from collections.abc import MutableMapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
-from .errors import StackAuthUnavailable
+from joserfc import jws
+from joserfc.errors import JoseError
+
+from .errors import InvalidAccessToken, UnparsableAccessToken
 
 TOKENS_KEY = "stackauth_tokens"
 STATE_PREFIX = "_stackauth_state_"
@@ -24,6 +26,32 @@ STATE_PREFIX = "_stackauth_state_"
 PENDING_TTL = 600
 #: At most this many pending sign-ins are kept; starting another drops the oldest.
 MAX_PENDING = 5
+#: The refresh leeway is at most this fraction of an access token's lifetime (see TokenSet.refresh_leeway).
+REFRESH_LEEWAY_FRACTION = 0.5
+
+
+def _seconds(value: Any) -> float | None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+
+def unparsable(reason: str) -> UnparsableAccessToken:
+    """The error for an access token that is not a JWT we can read."""
+    return UnparsableAccessToken("UNPARSABLE_ACCESS_TOKEN", f"Access token is not parsable: {reason}.", None, 401)
+
+
+def peek_claims(token: str) -> dict[str, Any]:
+    """The claims of a compact JWS, **without** verifying it; for tokens this app just got from Stack Auth."""
+    try:
+        obj = jws.extract_compact(token.encode("ascii"))
+        claims = json.loads(obj.payload)
+    except (JoseError, ValueError, UnicodeError) as exc:
+        raise unparsable("it is not a JWT") from exc
+    if not isinstance(claims, dict):
+        raise unparsable("its payload is not a JSON object")
+    return claims
 
 
 @dataclass(frozen=True)
@@ -37,6 +65,34 @@ class TokenSet:
     def expires_in(self, now: float | None = None) -> float:
         """Seconds left before the access token expires (negative once it has)."""
         return self.expires_at - (time.time() if now is None else now)
+
+    def lifetime(self) -> float | None:
+        """The access token's lifetime as issued (its ``exp - iat``), or ``None`` without usable claims for it."""
+        try:
+            claims = peek_claims(self.access_token)
+        except InvalidAccessToken:
+            return None
+        exp, iat = _seconds(claims.get("exp")), _seconds(claims.get("iat"))
+        return None if exp is None or iat is None else exp - iat
+
+    def refresh_leeway(self, leeway: float) -> float:
+        """``leeway`` (``STACK_REFRESH_LEEWAY``) clamped to a fraction of this token's lifetime.
+
+        With tokens that live no longer than the leeway, an unclamped leeway would call every token "about
+        to expire" the moment it is issued, and every request would refresh. Pass the result, too, as the
+        ``min_valid`` of a refresh, so tokens another request just got count as fresh.
+        """
+        lifetime = self.lifetime()
+        if lifetime is None:
+            return float(leeway)
+        return max(0.0, min(float(leeway), lifetime * REFRESH_LEEWAY_FRACTION))
+
+    def needs_refresh(self, leeway: float, now: float | None = None) -> bool:
+        """Whether the access token should be refreshed before use: expired, or within the clamped leeway."""
+        left = self.expires_in(now)
+        if left >= leeway:
+            return False  # the usual case, decided without decoding the token
+        return left <= 0 or left < self.refresh_leeway(leeway)
 
     def to_session(self) -> dict[str, Any]:
         """The value stored in the session."""
@@ -121,91 +177,3 @@ def pop_pending(session: MutableMapping[str, Any], state: str) -> PendingSignIn 
     if exp <= time.time():
         return False
     return PendingSignIn(state, verifier, uri, nxt if isinstance(nxt, str) else None, float(exp))
-
-
-# -- single-flight refresh --------------------------------------------------------------------------------
-
-class _Flight:
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.result: TokenSet | None = None
-        self.error: BaseException | None = None
-
-
-def _fingerprint(refresh_token: str) -> str:
-    # Keyed by a digest so the registry never holds refresh tokens themselves.
-    return hashlib.sha256(refresh_token.encode()).hexdigest()
-
-
-class ClusterRefreshLock(Protocol):
-    """Single-flight across processes, such as :class:`~flask_stackauth.redis_lock.RedisRefreshLock`."""
-
-    def refresh(self, refresh_token: str, run: Callable[[], TokenSet], *, min_valid: float,
-                timeout: float) -> TokenSet:
-        """Tokens another process just got for ``refresh_token``, else ``run()``'s."""
-
-    def forget(self, refresh_token: str) -> None:
-        """Drop what other processes could reuse for ``refresh_token``."""
-
-
-class RefreshCoordinator:
-    """Makes concurrent refreshes of one refresh token in this process share a single call.
-
-    The first caller runs the refresh; others wait for its result. A result is also remembered until
-    it nears expiry, so requests that still carry the old cookie after the refresh finished reuse
-    the new access token instead of refreshing again.
-    """
-
-    def __init__(self, max_remembered: int = 10_000) -> None:
-        self._lock = threading.Lock()
-        self._flights: dict[str, _Flight] = {}
-        self._recent: OrderedDict[str, TokenSet] = OrderedDict()
-        self._max = max_remembered
-        #: Also share refreshes between processes (``STACK_REFRESH_LOCK_REDIS_URL``); ``None``: per process.
-        self.cluster_lock: ClusterRefreshLock | None = None
-
-    def forget(self, refresh_token: str) -> None:
-        """Drop what is remembered for ``refresh_token`` (after sign-out or a failed refresh)."""
-        with self._lock:
-            self._recent.pop(_fingerprint(refresh_token), None)
-        if self.cluster_lock is not None:
-            self.cluster_lock.forget(refresh_token)
-
-    def refresh(self, refresh_token: str, run: Callable[[], TokenSet], *, min_valid: float,
-                timeout: float) -> TokenSet:
-        """Return fresh tokens for ``refresh_token``, running ``run`` at most once at a time.
-
-        :param min_valid: a remembered result is reused only with more than this many seconds left.
-        :param timeout: how long a follower waits for the leader before giving up.
-        """
-        key = _fingerprint(refresh_token)
-        with self._lock:
-            recent = self._recent.get(key)
-            if recent is not None and recent.expires_in() > min_valid:
-                return recent
-            flight = self._flights.get(key)
-            leader = flight is None
-            if flight is None:
-                flight = self._flights[key] = _Flight()
-        if leader:
-            try:
-                lock = self.cluster_lock
-                flight.result = run() if lock is None else lock.refresh(refresh_token, run, min_valid=min_valid,
-                                                                        timeout=timeout)
-            except BaseException as exc:
-                flight.error = exc
-            finally:
-                with self._lock:
-                    self._flights.pop(key, None)
-                    if flight.result is not None:
-                        self._recent[key] = flight.result
-                        self._recent.move_to_end(key)
-                        while len(self._recent) > self._max:
-                            self._recent.popitem(last=False)
-                flight.done.set()
-        elif not flight.done.wait(timeout):
-            raise StackAuthUnavailable("Timed out waiting for a token refresh in progress.")
-        if flight.error is not None:
-            raise flight.error
-        assert flight.result is not None
-        return flight.result

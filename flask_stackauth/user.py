@@ -1,18 +1,22 @@
-"""The signed-in user (:class:`StackUser`) and the ``current_user`` proxy."""
+"""The signed-in user (:class:`StackUser`) and the signed-out stand-in (:class:`AnonymousUser`).
+
+The ``current_user`` proxy that returns them is in :mod:`flask_stackauth.auth`.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from werkzeug.local import LocalProxy
+from flask import has_request_context, session
 
+from .errors import StackAuthError
 from .models import UNSET, Team, Unset
+from .permissions import user_permissions
+from .refresh import refresh_session
+from .state import get_state
+from .tokens import load_tokens
 
 log = logging.getLogger("flask_stackauth")
 
@@ -30,46 +34,6 @@ CLAIM_FIELDS = {
 }
 _BOOLEAN_DEFAULTS = {"is_anonymous": False, "is_restricted": False, "requires_totp_mfa": False,
                      "primary_email_verified": False}
-
-
-class ProfileCache:
-    """``GET /users/me`` answers, per access token, bounded, dropped when the token expires."""
-
-    def __init__(self, max_entries: int = 10_000) -> None:
-        self._entries: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._max = max_entries
-
-    @staticmethod
-    def _key(access_token: str) -> str:
-        return hashlib.sha256(access_token.encode()).hexdigest()
-
-    def get(self, access_token: str) -> dict[str, Any] | None:
-        """The cached profile for this token, or ``None``."""
-        entry = self._entries.get(self._key(access_token))
-        if entry is None or entry[0] <= time.time():
-            return None
-        return entry[1]
-
-    def put(self, access_token: str, expires_at: float, profile: dict[str, Any]) -> None:
-        """Remember ``profile`` until ``expires_at``."""
-        with self._lock:
-            key = self._key(access_token)
-            self._entries[key] = (expires_at, profile)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._max:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        """Forget every profile (after a profile update)."""
-        with self._lock:
-            self._entries.clear()
-
-    def forget_user(self, user_id: str) -> None:
-        """Forget the profiles of ``user_id`` under every token (after that user's profile changed)."""
-        with self._lock:
-            for key in [k for k, (_, p) in self._entries.items() if p.get("id") == user_id]:
-                del self._entries[key]
 
 
 class StackUser:
@@ -155,8 +119,6 @@ class StackUser:
     def teams(self) -> list[Team]:
         """The teams this user is a member of, oldest first (asked with the user's own token, once per request)."""
         if self._teams is None:
-            from .extension import get_state
-
             answer = get_state().client.request("GET", "/api/v1/teams", access_token=self.access_token,
                                                 params={"user_id": "me"})
             items = answer.get("items") if isinstance(answer, dict) else None
@@ -177,8 +139,6 @@ class StackUser:
         Recursive (a permission containing it counts); asked with the user's own token and cached for
         ``STACK_PERMISSION_CACHE_TTL`` seconds.
         """
-        from .permissions import user_permissions
-
         return permission_id in user_permissions(self, team_id)
 
     def update(self, *, display_name: str | Unset | None = UNSET, client_metadata: Any = UNSET,
@@ -191,8 +151,6 @@ class StackUser:
 
         :raises KnownError: Stack refused the update (e.g. ``TEAM_NOT_FOUND`` for ``selected_team_id``).
         """
-        from .extension import get_state
-
         body = {k: v for k, v in {"display_name": display_name, "client_metadata": client_metadata,
                                   "profile_image_url": profile_image_url,
                                   "selected_team_id": selected_team_id}.items() if v is not UNSET}
@@ -211,13 +169,6 @@ class StackUser:
 
     def _renew_session_token(self) -> None:
         """Refresh the session's access token now, so its claims (name, selected team) are current."""
-        from flask import has_request_context, session
-
-        from .decorators import _refresh
-        from .errors import StackAuthError
-        from .extension import get_state
-        from .tokens import load_tokens
-
         if not has_request_context():
             return
         tokens = load_tokens(session)
@@ -226,7 +177,7 @@ class StackUser:
         state = get_state()
         state.refresher.forget(tokens.refresh_token)
         try:
-            _refresh(state, tokens)
+            refresh_session(state, tokens)
         except StackAuthError as exc:
             log.warning("flask-stackauth: profile updated, but the access token could not be renewed (%s)", exc.code)
 
@@ -275,13 +226,3 @@ class AnonymousUser:
 
 
 ANONYMOUS_USER = AnonymousUser()
-
-
-def _current_user() -> StackUser | AnonymousUser:
-    from .decorators import load_user, request_user
-
-    return request_user() or load_user()
-
-
-#: The signed-in user of this request (:class:`StackUser`), or an :class:`AnonymousUser`.
-current_user: StackUser | AnonymousUser = LocalProxy(_current_user)  # type: ignore[assignment]

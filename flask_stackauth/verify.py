@@ -27,8 +27,9 @@ from .errors import (
     RestrictedUserNotAllowed,
     StackAuthError,
     StackAuthUnavailable,
-    UnparsableAccessToken,
 )
+from .tokens import peek_claims as peek_claims
+from .tokens import unparsable
 
 log = logging.getLogger("flask_stackauth")
 
@@ -40,20 +41,33 @@ _MAX_AGE = re.compile(r"max-age=(\d+)")
 NORMAL, RESTRICTED, ANONYMOUS = "normal", "restricted", "anonymous"
 
 
-def _unparsable(reason: str) -> UnparsableAccessToken:
-    return UnparsableAccessToken("UNPARSABLE_ACCESS_TOKEN", f"Access token is not parsable: {reason}.", None, 401)
+def usable_keys(body: Any) -> dict[str, ECKey]:
+    """The ES256 P-256 keys of a JWKS answer, by ``kid``.
 
+    A 200 answer that yields none (``{"keys": []}``, an error object, a list, ``keys`` that is no list, only
+    keys of other types) is not a key set Stack Auth publishes but a broken answer, so it is an outage: caching
+    it would make every session's valid token look signed by an unknown key, and sign its user out.
 
-def peek_claims(token: str) -> dict[str, Any]:
-    """The claims of a compact JWS, **without** verifying it; for tokens this app just got from Stack Auth."""
-    try:
-        obj = jws.extract_compact(token.encode("ascii"))
-        claims = json.loads(obj.payload)
-    except (JoseError, ValueError, UnicodeError) as exc:
-        raise _unparsable("it is not a JWT") from exc
-    if not isinstance(claims, dict):
-        raise _unparsable("its payload is not a JSON object")
-    return claims
+    :raises StackAuthUnavailable: the answer holds no usable key.
+    """
+    entries = body.get("keys") if isinstance(body, dict) else None
+    if not isinstance(entries, list):
+        raise StackAuthUnavailable("Stack Auth answered the JWKS request without a list of keys.")
+    keys: dict[str, ECKey] = {}
+    for jwk in entries:
+        if not isinstance(jwk, dict) or jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
+            continue
+        kid = jwk.get("kid")
+        if jwk.get("alg", "ES256") != "ES256" or not isinstance(kid, str) or not kid:
+            continue
+        try:
+            keys[kid] = ECKey.import_key(jwk)
+        except Exception:  # joserfc and cryptography raise many types for a malformed key; skip it whatever it is
+            log.warning("flask-stackauth: skipped a malformed key in the JWKS (kid %r)", kid[:64])
+    if not keys:
+        raise StackAuthUnavailable(
+            f"Stack Auth answered the JWKS request with no usable ES256 P-256 key ({len(entries)} entries).")
+    return keys
 
 
 @dataclass
@@ -91,17 +105,7 @@ class TokenVerifier:
         self.jwks_fetches += 1
         response = self.client.send("GET", path, params=params)
         raise_for_stack_response(response)
-        body = json_body(response)
-        keys: dict[str, ECKey] = {}
-        for jwk in body.get("keys", []) if isinstance(body, dict) else []:
-            if not isinstance(jwk, dict) or jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
-                continue
-            if jwk.get("alg", "ES256") != "ES256" or not isinstance(jwk.get("kid"), str):
-                continue
-            try:
-                keys[jwk["kid"]] = ECKey.import_key(jwk)
-            except (JoseError, ValueError, TypeError):
-                log.warning("flask-stackauth: skipped a malformed key in the JWKS (kid %r)", jwk.get("kid"))
+        keys = usable_keys(json_body(response))
         match = _MAX_AGE.search(response.headers.get("Cache-Control", ""))
         ttl = min(int(match.group(1)), self.settings.jwks_cache_ttl) if match else self.settings.jwks_cache_ttl
         now = time.monotonic()
@@ -132,20 +136,29 @@ class TokenVerifier:
             cooldown = 0.0 if trusted and (last is None or not last[1]) else self.settings.jwks_refetch_cooldown
             if last is None or now - last[0] >= cooldown:
                 self._attempts[variant] = (now, True)
+                failure: StackAuthError | None = None
                 try:
                     entry = self._keysets[variant] = self._fetch(variant)
-                except StackAuthError:
-                    if entry is None or kid not in entry.keys:
-                        raise
-                    log.warning("flask-stackauth: JWKS refresh failed; using the cached keys")
-                else:
+                except StackAuthError as exc:
+                    failure = exc
+                except Exception as exc:
+                    # A surprise while reading the answer is still Stack's outage, never a verdict on the token
+                    # (a session's token refused here would sign its user out).
+                    failure = StackAuthUnavailable(f"The project's JWKS could not be read ({type(exc).__name__}).")
+                if failure is None:
                     self._attempts[variant] = (now, False)
+                elif entry is None or kid not in entry.keys:
+                    log.warning("flask-stackauth: could not fetch the JWKS (%s): %s", variant, failure)
+                    raise failure
+                else:
+                    # An answer we cannot use never replaces the last good keys (see usable_keys).
+                    log.warning("flask-stackauth: JWKS refresh failed (%s); using the last good keys", failure)
             elif last[1] and (entry is None or kid not in entry.keys):
                 raise StackAuthUnavailable("The project's JWKS could not be fetched a moment ago; "
                                            "it is retried after a short cooldown.")
             if entry is not None and kid in entry.keys:
                 return entry.keys[kid]
-        raise _unparsable("it was signed with a key (kid) this project does not publish")
+        raise unparsable("it was signed with a key (kid) this project does not publish")
 
     # -- tokens --------------------------------------------------------------------------------------------
 
@@ -196,25 +209,42 @@ class TokenVerifier:
                 "This view does not accept restricted users (for example, with an unverified email).", None, 403)
 
     def _verify_uncached(self, token: str, now: float, *, allow_anonymous: bool, trusted: bool) -> dict[str, Any]:
+        try:
+            return self._check_token(token, now, allow_anonymous=allow_anonymous, trusted=trusted)
+        except StackAuthError:
+            raise
+        except Exception as exc:
+            # Whatever a hostile header or payload makes the JOSE library raise, the token is refused (a 401),
+            # never a 500 with a traceback. Key fetching cannot end up here: key_for raises only StackAuthError.
+            log.info("flask-stackauth: refused an access token the JOSE library could not check (%s)",
+                     type(exc).__name__)
+            raise unparsable("its header or signature cannot be checked") from None
+
+    def _check_token(self, token: str, now: float, *, allow_anonymous: bool, trusted: bool) -> dict[str, Any]:
         if not isinstance(token, str) or not token:
-            raise _unparsable("it is empty")
+            raise unparsable("it is empty")
         if len(token) > MAX_TOKEN_LENGTH:
-            raise _unparsable("it is too long")
+            raise unparsable("it is too long")
         if not _TOKEN_SHAPE.match(token):
-            raise _unparsable("it is not a compact JWS (three base64url parts)")
+            raise unparsable("it is not a compact JWS (three base64url parts)")
         try:
             obj = jws.extract_compact(token.encode("ascii"))
             header = obj.headers()
             claims = json.loads(obj.payload)
         except (JoseError, ValueError, UnicodeError, TypeError):
-            raise _unparsable("its header or payload cannot be decoded") from None
+            raise unparsable("its header or payload cannot be decoded") from None
+        if not isinstance(header, dict):
+            raise unparsable("its header is not a JSON object")
+        if "crit" in header:
+            # Stack Auth's tokens name no critical extension, and this app implements none (RFC 7515 4.1.11).
+            raise unparsable("its header names critical extensions (crit); none are supported")
         if header.get("alg") != "ES256":
-            raise _unparsable(f"it uses alg {str(header.get('alg'))[:20]!r}; only ES256 is accepted")
+            raise unparsable(f"it uses alg {str(header.get('alg'))[:20]!r}; only ES256 is accepted")
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid or len(kid) > 200:
-            raise _unparsable("its header has no kid")
+            raise unparsable("its header has no kid")
         if not isinstance(claims, dict):
-            raise _unparsable("its payload is not a JSON object")
+            raise unparsable("its payload is not a JSON object")
         aud = claims.get("aud")
         audiences = self._audiences()
         if not isinstance(aud, str) or aud not in audiences:
@@ -233,7 +263,7 @@ class TokenVerifier:
         except JoseError:
             valid = False
         if not valid:
-            raise _unparsable("its signature does not match the project's key")
+            raise unparsable("its signature does not match the project's key")
         self._check_claims(claims, now, variant)
         return claims
 
@@ -241,7 +271,7 @@ class TokenVerifier:
         leeway = self.settings.clock_leeway
         exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf")
         if not isinstance(exp, (int, float)) or isinstance(exp, bool):
-            raise _unparsable("it has no exp claim")
+            raise unparsable("it has no exp claim")
         if exp + leeway <= now:
             raise AccessTokenExpired(
                 "ACCESS_TOKEN_EXPIRED", "Access token has expired. Please refresh it and try again.",
@@ -253,11 +283,11 @@ class TokenVerifier:
         iss = claims.get("iss")
         accepted = self.settings.issuers(anonymous=variant == ANONYMOUS, restricted=variant == RESTRICTED)
         if not isinstance(iss, str) or iss.rstrip("/") not in accepted:
-            raise _unparsable(
+            raise unparsable(
                 f"its issuer {str(iss)[:200]!r} is not one of this project's issuers; if Stack Auth runs "
                 "behind another URL than STACK_API_URL, add its issuer to STACK_JWT_ISSUERS")
         if not isinstance(claims.get("sub"), str) or not claims["sub"]:
-            raise _unparsable("it has no sub claim")
+            raise unparsable("it has no sub claim")
         branch = claims.get("branch_id", claims.get("branchId", "main"))
         if branch != "main":
             raise InvalidProjectForAccessToken(

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 #: Route modules (relative to this package); each exposes ``bp``, a Flask blueprint.
 #: Add a module name here to serve more endpoints.
-ROUTE_MODULES: list[str] = ["oauth", "auth", "users", "provider", "controls", "mfa", "otp", "teams"]
+ROUTE_MODULES: list[str] = ["oauth", "auth", "users", "provider", "controls", "mfa", "otp", "teams",
+                             "account_settings", "passwords", "contact_channels", "invitations",
+                             "webhook_controls", "apikeys", "connected", "project_controls"]
 
 _REQUEST_ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 

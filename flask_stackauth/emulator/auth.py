@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import Response, g, request
 
 from . import errors as E
-from .context import AuthContext, api_blueprint, body_fields, get_emulator, json_response, query_fields, require_auth
+from .contact_channels import send_verification_mail
+from .context import AuthContext, api_blueprint, get_emulator, json_response, require_auth
 from .core import Emulator, check_password, hash_password
-from .redirects import add_query, validate_redirect_url
+from .redirects import validate_redirect_url
+from .schema import Bool, Num, Obj, Str, validate
 from .serialize import session_json
 from .state import User
 
@@ -17,6 +17,49 @@ bp = api_blueprint("stack_auth", __name__)
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 70
+
+#: The sessions crud's querySchema (auth/sessions/crud.tsx).
+_SESSIONS_QUERY = {"user_id": Str().me().defined()}
+#: POST /auth/sessions (auth/sessions/route.tsx).
+_CREATE_SESSION = Obj(
+    {
+        "user_id": Str().me().defined(),
+        "expires_in_millis": Num().max(1000 * 60 * 60 * 24 * 367),
+        "is_impersonation": Bool(),
+    }
+).defined()
+#: Stack's strictEmailSchema, which sign-up and the OTP code request use.
+STRICT_EMAIL = Str().email().max(256).matches(r"/^[^.]+(\.[^.]+)*@.*\.[^.][^.]+$/")
+#: The bot-challenge fields every sign-up form may carry (lib/turnstile.tsx).
+BOT_CHALLENGE_FIELDS = {
+    "bot_challenge_token": Str(),
+    "bot_challenge_phase": Str(),
+    "bot_challenge_unavailable": Str().one_of("true"),
+}
+_SIGN_UP = Obj(
+    {
+        "email": STRICT_EMAIL.defined(),
+        "password": Str().max(MAX_PASSWORD_LENGTH).defined(),
+        "verification_callback_url": Str().url(),
+        **BOT_CHALLENGE_FIELDS,
+    }
+).defined()
+#: v2.7 requires the verification link's target (v2.8 made it optional, and then mails nothing).
+_SIGN_UP_V27 = Obj(
+    {
+        "email": STRICT_EMAIL.defined(),
+        "password": Str().max(MAX_PASSWORD_LENGTH).defined(),
+        "verification_callback_url": Str().url().defined(),
+        **BOT_CHALLENGE_FIELDS,
+    }
+).defined()
+_SIGN_IN = Obj(
+    {"email": Str().email().defined().non_empty(), "password": Str().max(MAX_PASSWORD_LENGTH).defined()}
+).defined()
+
+
+def _own_id(auth: AuthContext) -> str | None:
+    return auth.user.id if auth.user is not None else None
 
 
 def tokens_for(emu: Emulator, user: User) -> dict[str, str]:
@@ -86,20 +129,16 @@ def list_sessions() -> Response:
     if emu.legacy_tokens:
         return Response("Method not allowed", status=405, content_type=E.TEXT_CONTENT_TYPE)
     auth = require_auth()
-    q = query_fields()
-    user_id = q.string("user_id", required=True)
-    q.check()
-    uid = resolve_user_id(auth, str(user_id))
+    uid = str(validate(query=_SESSIONS_QUERY, current_user_id=_own_id(auth)).query["user_id"])
     if auth.type == "client" and (auth.user is None or uid != auth.user.id):
         raise E.StatusError(403, "Client can only list sessions for their own user.")
+    # As auth/sessions/crud.tsx: newest first, impersonation sessions for admins only, and no filter on the
+    # user existing or the session having expired.
     with emu.lock:
-        if uid not in emu.data.users:
-            raise E.user_not_found()
-        now = emu.now()
         items = [
             session_json(s, current_session_id=auth.refresh_token_id)
-            for s in sorted(emu.data.sessions.values(), key=lambda s: s.created_at)
-            if s.user_id == uid and (s.expires_at is None or s.expires_at >= now)
+            for s in sorted(emu.data.sessions.values(), key=lambda s: s.created_at, reverse=True)
+            if s.user_id == uid and (auth.type == "admin" or not s.is_impersonation)
         ]
     return json_response({"items": items, "is_paginated": False})
 
@@ -111,10 +150,10 @@ def delete_session(session_id: str) -> Response:
     if emu.legacy_tokens:
         return _legacy_not_found()
     auth = require_auth()
-    q = query_fields()
-    user_id = q.string("user_id", required=True)
-    q.check()
-    uid = resolve_user_id(auth, str(user_id))
+    v = validate(
+        params={"id": (Str().uuid().defined(), session_id)}, query=_SESSIONS_QUERY, current_user_id=_own_id(auth)
+    )
+    uid = str(v.query["user_id"])
     if auth.type == "client" and (auth.user is None or uid != auth.user.id):
         raise E.StatusError(403, "Client can only delete sessions for their own user.")
     if session_id == auth.refresh_token_id:
@@ -131,22 +170,17 @@ def delete_session(session_id: str) -> Response:
 def create_session() -> Response:
     """Server: create a session for any user."""
     emu = get_emulator()
-    require_auth("server", "admin")
-    f = body_fields()
-    user_id = f.string("user_id", required=True)
-    expires_in_millis = f.number("expires_in_millis", minimum=0)
-    is_impersonation = f.boolean("is_impersonation")
-    f.check()
-    if expires_in_millis is not None and expires_in_millis > 367 * 24 * 3600 * 1000:
-        raise E.schema_error(
-            request.method, request.path, ["body.expires_in_millis must be less than or equal to 31708800000"]
-        )
+    auth = require_auth("server", "admin")
+    body = validate(body=_CREATE_SESSION, current_user_id=_own_id(auth)).body
+    user_id = body["user_id"]
+    expires_in_millis = body.get("expires_in_millis", 365 * 24 * 3600 * 1000)
+    is_impersonation = body.get("is_impersonation")
     with emu.lock:
         if str(user_id) not in emu.data.users:
             raise E.user_id_does_not_exist(str(user_id))
     sess = emu.new_session(
         str(user_id),
-        expires_in=expires_in_millis / 1000 if expires_in_millis is not None else None,
+        expires_in=expires_in_millis / 1000,
         is_impersonation=bool(is_impersonation),
     )
     return json_response({"refresh_token": sess.refresh_token, "access_token": emu.access_token_for_session(sess)})
@@ -155,33 +189,14 @@ def create_session() -> Response:
 # --- password --------------------------------------------------------------------------------
 
 
-def _send_verification_email(emu: Emulator, user: User, callback_url: str) -> None:
-    code = secrets.token_hex(22)[:45]
-    link = add_query(callback_url, [("code", code)])
-    emu.data.emails.append(
-        {
-            "to": user.primary_email,
-            "subject": f"Verify your email at {emu.project.display_name}",
-            "body": f"Verify your email: {link}",
-            "code": code,
-            "link": link,
-            "type": "email_verification",
-            "user_id": user.id,
-        }
-    )
-
-
 @bp.route("/auth/password/sign-up", methods=["POST"])
 def password_sign_up() -> Response:
     """Create a password user and sign it in."""
     emu = get_emulator()
     auth = require_auth()
-    f = body_fields()
-    email = f.string("email", required=True)
-    password = f.string("password", required=True)
-    callback_url = f.string("verification_callback_url")
-    f.check()
-    assert email is not None and password is not None
+    body = validate(body=_SIGN_UP_V27 if emu.legacy_tokens else _SIGN_UP).body
+    email, password = str(body["email"]), str(body["password"])
+    callback_url = body.get("verification_callback_url")
     project = auth.project
     if not project.credential_enabled:
         raise E.password_authentication_not_enabled()
@@ -207,7 +222,7 @@ def password_sign_up() -> Response:
         else:
             user = emu.add_user(email=email, password=password, email_verified=False, email_auth_enabled=True)
     if callback_url:
-        _send_verification_email(emu, user, callback_url)
+        send_verification_mail(emu, user, email, callback_url)
     return json_response({**tokens_for(emu, user), "user_id": user.id})
 
 
@@ -216,11 +231,8 @@ def password_sign_in() -> Response:
     """Sign in with email and password."""
     emu = get_emulator()
     auth = require_auth()
-    f = body_fields()
-    email = f.string("email", required=True)
-    password = f.string("password", required=True)
-    f.check()
-    assert email is not None and password is not None
+    body = validate(body=_SIGN_IN).body
+    email, password = str(body["email"]), str(body["password"])
     if not auth.project.credential_enabled:
         raise E.password_authentication_not_enabled()
     user = emu.find_user_by_email(email, auth_only=True)

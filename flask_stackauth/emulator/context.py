@@ -147,6 +147,9 @@ def parse_auth(emu: Emulator) -> AuthContext | None:
 
     project = emu.project
     if project_id != project.id:
+        if emu.legacy_tokens and access_type == "client" and pck:
+            # v2.7.16 looks the key up by project first (account-result.json err_projects_current_wrong_project).
+            raise E.invalid_publishable_client_key(project_id)
         raise E.current_project_not_found(project_id)
 
     if admin_token:

@@ -66,6 +66,13 @@ class Emulator:
         self.data = EmulatorData()
         self._known_bases: set[str] = set()
         self.reset_hooks: list[Callable[[Emulator], None]] = []
+        from . import events
+        from .webhooks import WebhookHub
+
+        #: The emulator's Svix: webhook endpoints, signed deliveries and their log (see :mod:`.webhooks`).
+        self.webhooks = WebhookHub()
+        events.observe(self)
+        self.reset_hooks.append(events.on_reset)
         from .app import create_app
 
         self.wsgi_app: Flask = create_app(self)

@@ -12,6 +12,7 @@ from urllib.parse import quote, unquote, urlencode
 
 from flask import Response, after_this_request, g, request
 
+from . import connected
 from . import errors as E
 from .context import Fields, _decode_access_token, api_blueprint, get_emulator, json_response, query_fields
 from .core import Emulator
@@ -70,6 +71,7 @@ def authorize(provider_id: str) -> Response:
     if emu.legacy_tokens:
         response_mode = "redirect"  # v2.7 has no JSON mode: the parameter is ignored like any unknown one
     token = q.string("token") or ""
+    provider_scope = q.string("provider_scope") or None
     error_redirect = q.string("error_redirect_uri") or q.string("error_redirect_url")
     after_callback = q.string("after_callback_redirect_url")
     for name in ("redirect_uri", "error_redirect_uri", "error_redirect_url", "after_callback_redirect_url"):
@@ -94,6 +96,8 @@ def authorize(provider_id: str) -> Response:
         raise E.oauth_provider_not_found_or_not_enabled()
     if type_ == "link" and not token:
         raise E.StatusError(400, "?token= query parameter is required for link type")
+    if provider_scope and connected.shared_keys(emu):
+        raise connected.extra_scope_not_available()
     if after_callback and not validate_redirect_url(after_callback, project):
         raise E.redirect_url_not_whitelisted()
 
@@ -124,6 +128,7 @@ def authorize(provider_id: str) -> Response:
         after_callback_redirect_url=after_callback,
         response_mode=response_mode,
         expires_at=emu.now() + OUTER_FLOW_SECONDS,
+        provider_scope=provider_scope,
     )
     with emu.lock:
         emu.data.flows[inner_state] = flow
@@ -287,6 +292,7 @@ def callback(provider_id: str) -> Response:
                 400, "unsupported_response_type", "Unsupported response type: `response_type` is not supported"
             )
         user, new_user = _sign_in_user(emu, flow, project, pcode.email)
+        connected.record_connection(emu, user.id, provider_id, pcode.email, flow.provider_scope)
         code = AuthorizationCode(
             code=secrets.token_hex(32),
             project_id=project.id,

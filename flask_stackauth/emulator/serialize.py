@@ -79,12 +79,12 @@ def user_json(emu: Emulator, user: User, *, server: bool = False) -> dict[str, A
 
 def session_json(sess: Session, *, current_session_id: str | None) -> dict[str, Any]:
     """A session list item."""
+    # Key order of v2.8.86's answer; it leaves out ``last_used_at_end_user_ip_info`` when it knows no IP.
     return {
-        "id": sess.id,
-        "user_id": sess.user_id,
-        "created_at": millis(sess.created_at),
+        "is_current_session": sess.id == current_session_id,
         "last_used_at": millis(sess.last_used_at),
         "is_impersonation": sess.is_impersonation,
-        "is_current_session": sess.id == current_session_id,
-        "last_used_at_end_user_ip_info": None,
+        "created_at": millis(sess.created_at),
+        "user_id": sess.user_id,
+        "id": sess.id,
     }

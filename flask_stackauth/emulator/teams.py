@@ -22,6 +22,7 @@ from typing import Any
 from flask import Response, request
 
 from . import errors as E
+from . import events
 from .auth import resolve_user_id
 from .context import (
     AuthContext,
@@ -113,6 +114,8 @@ def add_member(emu: Emulator, team: Team, user_id: str, role: str) -> None:
         state.seen_memberships.add((team.id, user_id))
         for perm in _defaults(emu, state, role):
             state.team_grants.add((team.id, user_id, perm))
+        if role != "creator":  # Stack adds a creator without the memberships CRUD: no membership event
+            events.membership_created(emu, team.id, user_id, _defaults(emu, state, role))
 
 
 def define_permission(emu: Emulator, permission_id: str, *, scope: str = "project", contains: list[str] | None = None,
@@ -197,7 +200,11 @@ def _check_params(**params: str) -> None:
             if not _PERMISSION_ID.match(value):
                 problems.append('Only lowercase letters, numbers, ":", "_" and optional "$" at the beginning are '
                                 "allowed")
-            elif value.startswith("$") and value not in TEAM_SYSTEM_PERMISSIONS:
+            elif value.startswith("$") and (
+                value not in TEAM_SYSTEM_PERMISSIONS
+                # v2.7.16 predates API keys: its system permissions lack this one (apikeys-result.json).
+                or (value == "$manage_api_keys" and get_emulator().legacy_tokens)
+            ):
                 problems.append("Invalid system permission")
         elif not (name == "user_id" and value == "me") and not is_uuid(value):
             problems.append(f"params.{name} must be a valid UUID")
@@ -287,7 +294,11 @@ def _team_body(auth: AuthContext, *, creating: bool) -> tuple[dict[str, Any], st
         allowed.add("creator_user_id")
     unknown = [k for k in body if k not in allowed]
     if unknown:
-        raise E.schema_error(request.method, request.path, [f"body contains unknown properties: {', '.join(unknown)}"])
+        # Stack's team schemas are built by concat (interface/crud/teams.ts), and each concatenated yupObject
+        # brings its own unknown-keys test: the problem is listed once per object (both versions recorded it).
+        copies = 1 + (auth.type != "client") + creating
+        problem = f"body contains unknown properties: {', '.join(unknown)}"
+        raise E.schema_error(request.method, request.path, [problem] * copies)
     f = Fields("body", body)
     f.string("display_name", required=creating)
     if "display_name" in body and body["display_name"] is None:
@@ -338,7 +349,10 @@ def create_team() -> Response:
     body, creator = _team_body(auth, creating=True)
     if auth.type == "client":
         if auth.user is None:
-            raise E.user_authentication_required()
+            raise E.cannot_get_own_user_without_user() if creator == "me" else E.user_authentication_required()
+        from .profile import check_client_profile_image  # profile imports this module
+
+        check_client_profile_image(body)
         if not auth.project.client_team_creation_enabled:
             raise E.StatusError(403, "Client team creation is disabled for this project")
         if creator is None:
@@ -387,6 +401,7 @@ def update_team(team_id: str) -> Response:
             _require_team_permission(emu, team_id, auth.user.id, "$update_team")
         team = _team(emu, team_id)
         _apply_team(team, body)
+        events.team_updated(emu, team)
         return json_response(_team_out(team, auth))
 
 
@@ -445,6 +460,7 @@ def remove_membership(team_id: str, user_id: str) -> Response:
                 _require_team_permission(emu, team_id, auth.user.id, "$remove_members")
         team = _membership(emu, team_id, uid)
         team.member_ids.remove(uid)
+        events.membership_deleted(emu, team_id, uid)
         user = emu.data.users.get(uid)
         if user is not None and user.selected_team_id == team_id:
             user.selected_team_id = None
@@ -522,6 +538,7 @@ def grant_team_permission(team_id: str, user_id: str, permission_id: str) -> Res
         state = rbac(emu)
         _check_grantable(state, permission_id, "team")
         state.team_grants.add((team_id, uid, permission_id))
+        events.team_permission(emu, "created", team_id, uid, permission_id)
     return json_response({"id": permission_id, "user_id": uid, "team_id": team_id}, status=201)
 
 
@@ -538,6 +555,7 @@ def revoke_team_permission(team_id: str, user_id: str, permission_id: str) -> Re
         if permission_id not in team_permission_ids(emu, team_id, uid, recursive=False):
             raise _team_permission_error("TEAM_PERMISSION_NOT_FOUND", team_id, uid, permission_id)
         state.team_grants.discard((team_id, uid, permission_id))
+        events.team_permission(emu, "deleted", team_id, uid, permission_id)
     return json_response({"success": True})
 
 
@@ -566,6 +584,7 @@ def grant_project_permission(user_id: str, permission_id: str) -> Response:
         state = rbac(emu)
         _check_grantable(state, permission_id, "project")
         state.project_grants.add((uid, permission_id))
+        events.project_permission(emu, "created", uid, permission_id)
     return json_response({"id": permission_id, "user_id": uid}, status=201)
 
 
@@ -585,6 +604,7 @@ def revoke_project_permission(user_id: str, permission_id: str) -> Response:
         if permission_id not in _expand(state, direct, "project", False):
             raise permission_not_found(permission_id)
         state.project_grants.discard((uid, permission_id))
+        events.project_permission(emu, "deleted", uid, permission_id)
     return json_response({"success": True})
 
 

@@ -4,58 +4,102 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response
 
 from . import errors as E
-from .context import (
-    AuthContext,
-    Fields,
-    api_blueprint,
-    body_dict,
-    check_user_id_param,
-    get_emulator,
-    json_response,
-    query_fields,
-    require_auth,
-)
+from . import events
+from .context import AuthContext, Fields, api_blueprint, get_emulator, json_response, query_fields, require_auth
 from .core import Emulator, hash_password
+from .profile import check_client_profile_image, check_selected_team, project_json
+from .schema import Arr, Bool, Field, Json, Num, Obj, Str, validate
 from .serialize import user_json
 from .state import User, new_id
 
 bp = api_blueprint("stack_users", __name__)
 
-_CLIENT_UPDATABLE = (
-    "display_name",
-    "profile_image_url",
-    "client_metadata",
-    "selected_team_id",
-    "primary_email",
-    "otp_auth_enabled",
-    "passkey_auth_enabled",
-    "totp_secret_base64",
-)
-_SERVER_UPDATABLE = (
-    *_CLIENT_UPDATABLE,
-    "client_read_only_metadata",
-    "server_metadata",
-    "primary_email_verified",
-    "primary_email_auth_enabled",
-    "password",
-    "is_anonymous",
-    "restricted_by_admin",
-    "restricted_by_admin_reason",
-    "restricted_by_admin_private_details",
-    "country_code",
-    "password_hash",
-    "risk_scores",
-)
-_SERVER_CREATABLE = (*(k for k in _SERVER_UPDATABLE if k != "selected_team_id"), "oauth_providers")
+def _restricted_consistency(value: dict[str, Any]) -> str | None:
+    # The object-level test of usersCrudServerUpdateSchema (interface/crud/users.ts).
+    if value.get("restricted_by_admin") is not True:
+        for name in ("restricted_by_admin_reason", "restricted_by_admin_private_details"):
+            if value.get(name) is not None:
+                return f"{name} must be null when restricted_by_admin is not true"
+    return None
 
 
-def _check_unknown(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = [k for k in body if k not in allowed]
-    if unknown:
-        raise E.schema_error(request.method, request.path, [f"body contains unknown properties: {', '.join(unknown)}"])
+_RISK_SCORE = Num().integer().min(0).max(100).defined()
+#: usersCrudServerUpdateSchema, field for field and in its order.
+_SERVER_UPDATE_FIELDS: dict[str, Field] = {
+    "display_name": Str().null().max(256),
+    "profile_image_url": Str().url().max(1_000_000).null(),
+    "client_metadata": Json(),
+    "client_read_only_metadata": Json(),
+    "server_metadata": Json(),
+    "primary_email": Str().email().null().non_empty(),
+    "primary_email_verified": Bool(),
+    "primary_email_auth_enabled": Bool(),
+    "passkey_auth_enabled": Bool(),
+    "password": Str().max(70).null(),
+    "password_hash": Str().non_empty(),
+    "otp_auth_enabled": Bool(),
+    "totp_secret_base64": Str().base64().null(),
+    "selected_team_id": Str().uuid().null(),
+    "is_anonymous": Bool().one_of(False),
+    "restricted_by_admin": Bool(),
+    "restricted_by_admin_reason": Str().null(),
+    "restricted_by_admin_private_details": Str().null(),
+    "country_code": Str().country().null(),
+    "risk_scores": Obj({"sign_up": Obj({"bot": _RISK_SCORE, "free_trial_abuse": _RISK_SCORE}).defined()}),
+}
+_SERVER_UPDATE = Obj(_SERVER_UPDATE_FIELDS).defined().test(_restricted_consistency)
+#: usersCrudServerCreateSchema: the update schema without selected_team_id, plus oauth_providers.
+_SERVER_CREATE = (
+    Obj(
+        {
+            **{k: v for k, v in _SERVER_UPDATE_FIELDS.items() if k != "selected_team_id"},
+            "is_anonymous": Bool(),
+            "oauth_providers": Arr(
+                Obj({"id": Str().defined(), "account_id": Str().defined(), "email": Str().null()}).defined()
+            ),
+        }
+    )
+    .defined()
+    .test(_restricted_consistency)
+)
+#: currentUserCrud's client update schema: a pick of the server one, in the pick's order.
+_CLIENT_UPDATE = Obj(
+    {
+        name: _SERVER_UPDATE_FIELDS[name]
+        for name in (
+            "display_name",
+            "profile_image_url",
+            "client_metadata",
+            "selected_team_id",
+            "totp_secret_base64",
+            "otp_auth_enabled",
+            "passkey_auth_enabled",
+            "primary_email",
+        )
+    }
+).defined()
+#: The users crud's querySchema, shared by all its operations (users/crud.tsx).
+_USERS_QUERY: dict[str, Field] = {
+    "team_id": Str().uuid(),
+    "limit": Num().integer().min(1),
+    "cursor": Str().uuid(),
+    "order_by": Str().one_of("signed_up_at"),
+    "desc": Str().one_of("true", "false"),
+    "query": Str(),
+    "include_anonymous": Str().one_of("true", "false"),
+    "only_anonymous": Str().one_of("true", "false"),
+    "include_restricted": Str().one_of("true", "false"),
+}
+
+
+def _user_id_param(user_id: str, auth: AuthContext) -> str:
+    """``params.user_id`` as ``userIdOrMeSchema``, plus the crud's query; the resolved id."""
+    me = auth.user.id if auth.user is not None else None
+    v = validate(params={"user_id": (Str().me().defined(), user_id)}, query=_USERS_QUERY, current_user_id=me)
+    return str(v.params["user_id"])
 
 
 def _apply_update(emu: Emulator, user: User, body: dict[str, Any], *, creating: bool = False) -> None:
@@ -86,8 +130,6 @@ def _apply_update(emu: Emulator, user: User, body: dict[str, Any], *, creating: 
             "restricted_by_admin",
         )
     }
-    if not creating and bools["is_anonymous"]:
-        f.problems.append("body.is_anonymous must be one of the following values: false")
     f.check()
     password = strings["password"]
     if password is not None:
@@ -133,13 +175,15 @@ def _apply_update(emu: Emulator, user: User, body: dict[str, Any], *, creating: 
             user.password_hash = hash_password(password) if password else None
         if "selected_team_id" in body:
             team_id = strings["selected_team_id"]
-            if team_id is not None and team_id not in emu.data.teams:
-                raise E.KnownError(404, "TEAM_NOT_FOUND", f"Team {team_id} not found.", {"team_id": team_id})
+            if team_id is not None:
+                check_selected_team(emu, user, team_id)
             user.selected_team_id = team_id
         if creating and isinstance(body.get("oauth_providers"), list):
             for p in body["oauth_providers"]:
                 if isinstance(p, dict) and isinstance(p.get("id"), str) and isinstance(p.get("account_id"), str):
                     user.oauth_providers.append({"id": p["id"], "account_id": p["account_id"], "email": p.get("email")})
+        if not creating:
+            events.user_updated(emu, user)
 
 
 def _get_user(emu: Emulator, user_id: str) -> User:
@@ -164,6 +208,7 @@ def get_me() -> Response:
     """The signed-in user."""
     emu = get_emulator()
     auth = require_auth()
+    validate(query={})
     return json_response(user_json(emu, _me(auth), server=auth.type != "client"))
 
 
@@ -172,9 +217,10 @@ def patch_me() -> Response:
     """Update the signed-in user."""
     emu = get_emulator()
     auth = require_auth()
+    body = validate(body=_CLIENT_UPDATE if auth.type == "client" else _SERVER_UPDATE, query={}).body
     user = _me(auth)
-    body = body_dict()
-    _check_unknown(body, _CLIENT_UPDATABLE if auth.type == "client" else _SERVER_UPDATABLE)
+    if auth.type == "client":
+        check_client_profile_image(body)
     _apply_update(emu, user, body)
     return json_response(user_json(emu, user, server=auth.type != "client"))
 
@@ -184,9 +230,11 @@ def delete_me() -> Response:
     """Delete the signed-in user (clients only if the project allows it)."""
     emu = get_emulator()
     auth = require_auth()
-    user = _me(auth)
+    validate(query={})
+    # Both servers check the flag first and answer 400 text/plain, with or without a session.
     if auth.type == "client" and not auth.project.client_user_deletion_enabled:
-        raise E.StatusError(403, "Client user deletion is not enabled for this project")
+        raise E.StatusError(400, "Client user deletion is not enabled for this project")
+    user = _me(auth)
     emu.delete_user(user.id)
     return json_response({"success": True})
 
@@ -199,22 +247,26 @@ def list_users() -> Response:
     """List users with cursor pagination."""
     emu = get_emulator()
     require_auth("server", "admin")
-    q = query_fields()
-    limit = q.number("limit", minimum=1, integer=True)
-    cursor = q.string("cursor")
-    text = q.string("query")
-    q.string("order_by", one_of=["signed_up_at"])
-    desc = q.boolean("desc")
-    include_anonymous = q.boolean("include_anonymous")
-    only_anonymous = q.boolean("only_anonymous")
-    team_id = q.string("team_id")
-    q.check()
+    q = validate(query=_USERS_QUERY).query
+    limit = q.get("limit")
+    cursor = q.get("cursor")
+    text = q.get("query")
+    desc = q.get("desc") == "true"
+    include_anonymous = q.get("include_anonymous") == "true"
+    only_anonymous = q.get("only_anonymous") == "true"
+    include_restricted = q.get("include_restricted") == "true" or include_anonymous
+    team_id = q.get("team_id")
+    if only_anonymous and not include_anonymous:
+        raise E.StatusError(400, "only_anonymous=true requires include_anonymous=true")
     with emu.lock:
         users = sorted(emu.data.users.values(), key=lambda u: (u.signed_up_at, u.id), reverse=bool(desc))
         if only_anonymous:
             users = [u for u in users if u.is_anonymous]
         elif not include_anonymous:
             users = [u for u in users if not u.is_anonymous]
+        if not include_restricted:
+            # As users/crud.tsx: users restricted by an admin are listed only on request.
+            users = [u for u in users if not u.restricted_by_admin]
         if team_id:
             team = emu.data.teams.get(team_id)
             members = set(team.member_ids) if team else set()
@@ -244,8 +296,7 @@ def create_user() -> Response:
     """Create a user (201)."""
     emu = get_emulator()
     require_auth("server", "admin")
-    body = body_dict()
-    _check_unknown(body, _SERVER_CREATABLE)
+    body = validate(body=_SERVER_CREATE, query=_USERS_QUERY).body
     user = User(id="", signed_up_at=emu.now(), last_active_at=emu.now())
     _apply_update(emu, user, body, creating=True)
     user.id = new_id()
@@ -263,8 +314,7 @@ def create_user() -> Response:
 def get_user(user_id: str) -> Response:
     """Read a user."""
     emu = get_emulator()
-    check_user_id_param(user_id)
-    require_auth("server", "admin")
+    user_id = _user_id_param(user_id, require_auth("server", "admin"))
     return json_response(user_json(emu, _get_user(emu, user_id), server=True))
 
 
@@ -272,12 +322,16 @@ def get_user(user_id: str) -> Response:
 def patch_user(user_id: str) -> Response:
     """Update a user."""
     emu = get_emulator()
-    check_user_id_param(user_id)
-    require_auth("server", "admin")
-    user = _get_user(emu, user_id)
-    body = body_dict()
-    _check_unknown(body, _SERVER_UPDATABLE)
-    _apply_update(emu, user, body)
+    auth = require_auth("server", "admin")
+    me = auth.user.id if auth.user is not None else None
+    v = validate(
+        body=_SERVER_UPDATE,
+        params={"user_id": (Str().me().defined(), user_id)},
+        query=_USERS_QUERY,
+        current_user_id=me,
+    )
+    user = _get_user(emu, str(v.params["user_id"]))
+    _apply_update(emu, user, v.body)
     return json_response(user_json(emu, user, server=True))
 
 
@@ -285,8 +339,7 @@ def patch_user(user_id: str) -> Response:
 def delete_user(user_id: str) -> Response:
     """Delete a user; its sessions die with it."""
     emu = get_emulator()
-    check_user_id_param(user_id)
-    require_auth("server", "admin")
+    user_id = _user_id_param(user_id, require_auth("server", "admin"))
     if not emu.delete_user(user_id):
         raise E.user_not_found()
     return json_response({"success": True})
@@ -299,25 +352,7 @@ def delete_user(user_id: str) -> Response:
 def current_project() -> Response:
     """The project's client-visible configuration."""
     auth = require_auth()
-    p = auth.project
-    return json_response(
-        {
-            "id": p.id,
-            "display_name": p.display_name,
-            "config": {
-                "sign_up_enabled": p.sign_up_enabled,
-                "credential_enabled": p.credential_enabled,
-                "magic_link_enabled": p.magic_link_enabled,
-                "passkey_enabled": p.passkey_enabled,
-                "client_team_creation_enabled": p.client_team_creation_enabled,
-                "client_user_deletion_enabled": p.client_user_deletion_enabled,
-                "allow_user_api_keys": p.allow_user_api_keys,
-                "allow_team_api_keys": p.allow_team_api_keys,
-                "enabled_oauth_providers": [{"id": pid} for pid in p.oauth_providers],
-                "domains": [{"domain": d, "handler_path": p.handler_path} for d in p.trusted_domains],
-            },
-        }
-    )
+    return json_response(project_json(get_emulator(), auth.project))
 
 
 # --- JWKS ------------------------------------------------------------------------------------

@@ -95,6 +95,12 @@ def mark_used(emu: Emulator, vc: VerificationCode) -> None:
         vc.used = True
 
 
+def forget_code(emu: Emulator, vc: VerificationCode) -> None:
+    """Delete ``vc``: later uses answer ``VERIFICATION_CODE_NOT_FOUND`` (a revoked invitation)."""
+    with emu.lock:
+        _codes(emu).pop(vc.code, None)
+
+
 def check_code_field(body: dict[str, Any], problems: list[str]) -> str | None:
     """Validate ``body.code`` like Stack's ``yupString().length(45).defined()``."""
     value = body.get("code")

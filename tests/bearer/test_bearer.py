@@ -210,7 +210,7 @@ def test_restricted_users_need_opt_in(client: Any, emu: Any, user: dict[str, Any
     token = emu.mint_access_token(user["id"], audience="internal:restricted",
                                   issuer=f"{emu.current_base_url()}/api/v1/projects-restricted-users/internal")
     response = _api(client, token)
-    assert response.status_code == 401
+    assert response.status_code == 403  # a valid token of a user who may not use this view (RFC 6750)
     assert response.json["code"] == "RESTRICTED_USER_NOT_ALLOWED"
 
 

@@ -29,6 +29,22 @@ TOKEN_PATH = "/api/v1/auth/oauth/token"
 JSON = {"Accept": "application/json"}
 
 
+def issue_expiring_tokens(emu: Any) -> None:
+    """Access tokens issued from now on live 60 s but were issued 50 s ago: 10 s left.
+
+    That is inside a 60 s refresh leeway even after it is capped at half the token's lifetime (30 s).
+    Undo with :func:`issue_normal_tokens`.
+    """
+    emu.set_access_token_lifetime(60)
+    emu.advance_clock(-50)
+
+
+def issue_normal_tokens(emu: Any) -> None:
+    """Undo :func:`issue_expiring_tokens`: the real clock again, tokens living 10 minutes."""
+    emu.advance_clock(50)
+    emu.set_access_token_lifetime(600)
+
+
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now."""
     with socket.socket() as sock:

@@ -14,16 +14,16 @@ from flask_stackauth import StackAuthConfigError
 from flask_stackauth.emulator import EmulatorServer
 from flask_stackauth.redis_lock import KEY_PREFIX, RedisRefreshLock
 from tests.conftest import make_app
-from tests.deploy.support import TOKEN_PATH
+from tests.deploy.support import TOKEN_PATH, issue_expiring_tokens, issue_normal_tokens
 
 LEEWAY = 60
 
 
 def expiring_login(server: EmulatorServer, login: Any, client: Any, email: str = "lock@example.com") -> None:
     """Sign ``client`` in with a token inside the refresh leeway; later tokens live 10 minutes."""
-    server.emulator.set_access_token_lifetime(30)
+    issue_expiring_tokens(server.emulator)
     login(client, email)
-    server.emulator.set_access_token_lifetime(600)
+    issue_normal_tokens(server.emulator)
 
 
 def app_with(config: dict[str, Any], **extra: Any) -> Flask:
@@ -88,7 +88,7 @@ def test_refreshes_go_on_when_redis_is_down(stackauth_config: dict[str, Any], st
 
 def test_the_url_setting_is_read_from_the_environment(stackauth_config: dict[str, Any], redis_url: str,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from flask_stackauth.extension import get_state
+    from flask_stackauth.state import get_state
 
     monkeypatch.setenv("STACK_REFRESH_LOCK_REDIS_URL", redis_url)
     lock = get_state(app_with(stackauth_config)).refresher.cluster_lock

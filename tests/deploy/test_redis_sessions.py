@@ -15,7 +15,16 @@ import requests
 from flask_stackauth.emulator import EmulatorServer
 from flask_stackauth.emulator.client import complete_oauth
 from tests.conftest import make_app
-from tests.deploy.support import JSON, TOKEN_PATH, WORKERS, burst, gunicorn, sign_out
+from tests.deploy.support import (
+    JSON,
+    TOKEN_PATH,
+    WORKERS,
+    burst,
+    gunicorn,
+    issue_expiring_tokens,
+    issue_normal_tokens,
+    sign_out,
+)
 from tests.deploy.test_workers import LEEWAY, live_sessions
 from tests.helpers import local_path
 
@@ -28,7 +37,7 @@ def test_server_side_sessions_across_workers(stackauth_emulator: EmulatorServer,
                                              redis_url: str) -> None:
     emu = stackauth_emulator.emulator
     with gunicorn(stackauth_emulator, DEPLOY_SESSION_REDIS_URL=redis_url, **LEEWAY) as base:
-        emu.set_access_token_lifetime(30)
+        issue_expiring_tokens(emu)
         browser = requests.Session()
         start = browser.get(f"{base}/auth/login/github", allow_redirects=False, timeout=10)
         assert start.status_code == 302
@@ -46,7 +55,7 @@ def test_server_side_sessions_across_workers(stackauth_emulator: EmulatorServer,
         record = redis_client.get(PREFIX + sid)
         assert record is not None and b"stackauth_tokens" in record
 
-        emu.set_access_token_lifetime(600)
+        issue_normal_tokens(emu)
         before = emu.calls("POST", TOKEN_PATH)
         answers = burst(base, "/protected", {"session": sid})
         assert [a.status_code for a in answers] == [200] * len(answers)

@@ -13,7 +13,17 @@ import pytest
 import requests
 
 from flask_stackauth.emulator import EmulatorServer
-from tests.deploy.support import JSON, TOKEN_PATH, WORKERS, burst, gunicorn, sign_in, sign_out
+from tests.deploy.support import (
+    JSON,
+    TOKEN_PATH,
+    WORKERS,
+    burst,
+    gunicorn,
+    issue_expiring_tokens,
+    issue_normal_tokens,
+    sign_in,
+    sign_out,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -31,9 +41,9 @@ def live_sessions(server: EmulatorServer, user_id: str) -> list[Any]:
 def storm(server: EmulatorServer, base: str, email: str) -> tuple[requests.Session, list[requests.Response], int]:
     """Sign in with a soon-expiring token, then send a burst with it; returns the refresh calls it cost."""
     emu = server.emulator
-    emu.set_access_token_lifetime(30)
+    issue_expiring_tokens(emu)
     browser, _ = sign_in(base, email)
-    emu.set_access_token_lifetime(600)
+    issue_normal_tokens(emu)
     before = emu.calls("POST", TOKEN_PATH)
     answers = burst(base, "/protected", {"session": browser.cookies["session"]})
     assert [a.status_code for a in answers] == [200] * len(answers), [a.text for a in answers if not a.ok]
@@ -44,10 +54,10 @@ def storm(server: EmulatorServer, base: str, email: str) -> tuple[requests.Sessi
 
 def test_sign_in_on_one_worker_refresh_and_sign_out_on_others(stackauth_emulator: EmulatorServer) -> None:
     with gunicorn(stackauth_emulator, **LEEWAY) as base:
-        stackauth_emulator.emulator.set_access_token_lifetime(30)
+        issue_expiring_tokens(stackauth_emulator.emulator)
         browser, callback = sign_in(base, "ada@example.com")
         signed_in_by = int(callback.headers["X-Worker-Pid"])
-        stackauth_emulator.emulator.set_access_token_lifetime(600)
+        issue_normal_tokens(stackauth_emulator.emulator)
 
         answers = burst(base, "/protected", {"session": browser.cookies["session"]})
         assert [a.status_code for a in answers] == [200] * len(answers)

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from flask_stackauth import user_signed_in
-from flask_stackauth.signin_views import OTP_KEY
+from flask_stackauth.views.otp import OTP_KEY
 from tests.conftest import make_app
 from tests.signin.signin_support import csrf, last_email, link_code, password_user, post_form, signed_in, text
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_stackauth import user_signed_in
-from flask_stackauth.signin_views import MFA_KEY
+from flask_stackauth.views.mfa import MFA_KEY
 from tests.signin.signin_support import (
     PASSWORD,
     csrf,

@@ -1,0 +1,26 @@
+"""The ``stackauth`` blueprint: one module per flow, put together by :func:`make_blueprint`.
+
+- :mod:`~flask_stackauth.views.oauth`: ``GET /login[/<provider>]`` and the OAuth ``GET /callback``.
+- :mod:`~flask_stackauth.views.password`: ``POST /password`` and ``GET|POST /signup``.
+- :mod:`~flask_stackauth.views.otp`: email codes (``/otp/send``, ``/otp/code``, ``/otp/callback``).
+- :mod:`~flask_stackauth.views.mfa`: the TOTP step (``/mfa``).
+- :mod:`~flask_stackauth.views.logout`: ``GET|POST /logout``.
+
+Every form carries the signed form token of :func:`~flask_stackauth.views.forms.form_token`; every bad input
+answers the page again with a message next to the field and a 4xx status. Messages never say whether an account
+exists (except sign-up, whose answer cannot hide it), and nothing is logged but Stack's error codes.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from . import logout, mfa, oauth, otp, password
+
+
+def make_blueprint() -> Blueprint:
+    """A new ``stackauth`` blueprint with every prebuilt route (its templates under ``stackauth/``)."""
+    bp = Blueprint("stackauth", "flask_stackauth", template_folder="templates")
+    for flow in (oauth, password, otp, mfa, logout):
+        flow.register(bp)
+    return bp

@@ -1,0 +1,117 @@
+"""OAuth sign-in: ``GET /login[/<provider>]`` starts it (or shows the sign-in page), ``GET /callback`` ends it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from flask import Blueprint, redirect, request, session, url_for
+from werkzeug.wrappers import Response
+
+from ..auth import store_sign_in
+from ..errors import (
+    KnownError,
+    MultiFactorAuthenticationRequired,
+    SignInError,
+    StackAuthError,
+    StackAuthHTTPError,
+    StackAuthUnavailable,
+)
+from ..oauth import new_code_verifier, new_state
+from ..state import get_state
+from ..tokens import PENDING_TTL, PendingSignIn, pop_pending, remember_pending
+from ..urls import safe_next
+from .login_page import login_page
+from .mfa import begin_mfa
+
+_PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
+
+
+def _callback_url() -> str:
+    configured = get_state().settings.redirect_uri
+    return configured or url_for("stackauth.callback", _external=True)
+
+
+def login(provider: str | None = None) -> Any:
+    """Start an OAuth sign-in with ``provider`` (path or ``?provider=``), or show the sign-in page."""
+    provider = provider or request.args.get("provider") or None
+    next_url = safe_next(request.args.get("next"))
+    state = get_state()
+    if provider is None:
+        return login_page(next_url)  # providers plus the project's other enabled methods
+    if not _PROVIDER_ID.match(provider):
+        raise SignInError("That is not a valid sign-in provider name.", code="INVALID_PROVIDER")
+    try:
+        enabled = state.enabled_providers()
+    except StackAuthError:
+        enabled = None  # let Stack Auth itself judge the provider
+    if enabled is not None and provider not in enabled:
+        raise SignInError(f"Sign-in with {provider!r} is not enabled for this project.",
+                          code="OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED")
+    pending = PendingSignIn(state=new_state(), code_verifier=new_code_verifier(), redirect_uri=_callback_url(),
+                            next_url=next_url, expires_at=time.time() + PENDING_TTL)
+    remember_pending(session, pending)
+    url = state.oauth.authorize_url(provider, redirect_uri=pending.redirect_uri, state=pending.state,
+                                    code_verifier=pending.code_verifier)
+    return redirect(url, 302)
+
+
+_STATE_HINTS = [
+    "The sign-in was started on another host name than the one the callback reached (for example "
+    "localhost vs 127.0.0.1): the browser keeps a separate session cookie per host. Open the app on "
+    "the same host as STACK_REDIRECT_URI / the callback URL.",
+    "The browser blocked or dropped the session cookie (third-party cookie settings, or a cookie over 4 KB).",
+    "The sign-in took longer than 10 minutes and expired.",
+    "This callback URL was opened twice (back button or reload): each sign-in can be completed once.",
+    "SECRET_KEY changed (or differs between workers), so the session could not be read.",
+]
+
+
+def callback() -> Response:
+    """The prebuilt OAuth callback: Stack's error redirect, then state, then the code exchange."""
+    args = request.args
+    if "errorCode" in args or "error" in args:
+        code = args.get("errorCode") or "OAUTH_ERROR"
+        message = args.get("message") or args.get("error_description") or "Sign-in failed."
+        raise SignInError(f"Sign-in did not complete: {message[:500]}", code=code[:100])
+    state_value, code_value = args.get("state", ""), args.get("code", "")
+    if not state_value or not code_value:
+        raise SignInError("The sign-in callback is missing its code or state.", code="MISSING_STATE",
+                          hints=_STATE_HINTS)
+    pending = pop_pending(session, state_value)
+    if pending is False:
+        raise SignInError("This sign-in expired. Please sign in again.", code="EXPIRED_STATE", hints=_STATE_HINTS)
+    if pending is None:
+        raise SignInError("This sign-in is unknown to this browser session (state mismatch). Please sign in again.",
+                          code="INVALID_STATE", hints=_STATE_HINTS)
+    state = get_state()
+    try:
+        answer = state.oauth.exchange_code(code_value, code_verifier=pending.code_verifier,
+                                           redirect_uri=pending.redirect_uri)
+    except MultiFactorAuthenticationRequired as exc:
+        return begin_mfa(exc, next_url=pending.next_url, method="oauth")
+    except KnownError as exc:
+        if exc.http_status >= 500:
+            raise
+        raise SignInError(f"Stack Auth rejected the sign-in: {exc.message}", code=exc.code) from None
+    except StackAuthHTTPError as exc:
+        raise SignInError(f"Stack Auth rejected the sign-in: {exc.message}", code=exc.code) from None
+    except StackAuthUnavailable as exc:
+        raise SignInError(f"Stack Auth could not be reached to complete the sign-in: {exc.message}",
+                          code=exc.code, http_status=502) from None
+    assert answer.refresh_token is not None
+    store_sign_in(answer.access_token, answer.refresh_token, is_new_user=answer.is_new_user, method="oauth")
+    target = (pending.next_url
+              or safe_next(answer.after_callback_redirect_url, host=request.host)
+              or safe_next(state.settings.after_sign_in_url, host=request.host)
+              or "/")
+    return redirect(target, 302)
+
+
+def register(bp: Blueprint) -> None:
+    """Add this flow's routes to ``bp``."""
+    bp.add_url_rule("/login", "login", login, methods=["GET"])
+    bp.add_url_rule("/login/<provider>", "login", login, methods=["GET"])
+    bp.add_url_rule("/callback", "callback", callback, methods=["GET"])
