@@ -562,6 +562,18 @@ class ContactChannelAlreadyExists(StackAuthError):
     default_code = "CONTACT_CHANNEL_ALREADY_EXISTS"
 
 
+class TotpUnavailable(StackAuthError):
+    """Two-factor enrolment needs the ``totp`` extra (``pip install 'flask-stackauth[totp]'``)."""
+
+    http_status = 501
+    default_code = "TOTP_NOT_INSTALLED"
+
+
+class InvalidTotpCode(StackAuthError):
+    """The code typed while turning two-factor sign-in on is not the current code of the new secret."""
+
+    http_status = 400
+    default_code = "INVALID_TOTP_CODE"
 # --- API keys and connected accounts (appended) --------------------------------------------------------------
 
 class ApiKeysNotEnabled(StackAuthConfigError):
@@ -658,3 +670,17 @@ def typed_plain_error(exc: StackAuthHTTPError) -> StackAuthError | None:
         if exc.body.startswith(prefix):
             return cls(exc.body[:300])
     return None
+
+
+class TooManySignInAttempts(StackAuthError):
+    """Too many failed sign-in attempts (or emailed codes) for an email or a client address: try again later.
+
+    :param retry_after: seconds until the next attempt is accepted (sent as ``Retry-After``).
+    """
+
+    http_status = 429
+    default_code = "TOO_MANY_SIGN_IN_ATTEMPTS"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

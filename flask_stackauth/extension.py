@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, has_app_context
 
+from .app_urls import warn_about_landing_urls, warn_if_unconfigured
 from .auth import current_user
 from .cli import stackauth_cli
 from .config import StackAuthSettings, guard_settings, load_settings
@@ -19,6 +20,7 @@ from .responses import handle_stackauth_error
 from .server import ServerAPI
 from .signals import user_signed_out
 from .state import EXTENSION_KEY, StackAuthState, get_state
+from .throttle import throttle_from_config
 from .views import make_blueprint
 from .views.forms import form_token
 
@@ -65,8 +67,11 @@ class StackAuth:
                 "app.config['SECRET_KEY'] (a long random string, kept secret).")
         settings = load_settings(app.config)
         _check_cookie_settings(app)
+        warn_if_unconfigured(app, settings)
+        warn_about_landing_urls(settings)
         state = app.extensions[EXTENSION_KEY] = StackAuthState(settings)
         state.refresher.cluster_lock = refresh_lock_from_config(app.config)
+        state.throttle = throttle_from_config(app.config, settings)
         guard_settings(app, settings)
 
         app.cli.add_command(stackauth_cli)

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from ..errors import KnownError, ProjectAuthenticationError, SignInError, StackAuthError, StackAuthHTTPError
 from ..responses import public_message, status_for
+from ..state import get_state
 from ..tokens import load_tokens
 from ..urls import safe_next
 
@@ -118,6 +119,10 @@ def _origin_host(origin: str) -> str:
 
 def check_form(action: str) -> None:
     """Refuse a cross-site or forged form POST with a 403 :class:`SignInError`."""
+    # Every form, sign-out included: a browser that says the post came from another site is believed.
+    if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+        raise SignInError(f"The {action} request came from another site and was refused.",
+                          code="CROSS_SITE_REQUEST", http_status=403)
     origin = request.headers.get("Origin")
     # Hosts, not schemes, are compared: behind a TLS proxy without ProxyFix the app sees http while the
     # browser says https. A cross-site post names another host.
@@ -144,9 +149,6 @@ def form_next() -> str | None:
 
 def refuse_forged(form: Form, action: str) -> bool:
     """Check the form token and origin; on failure record the message on ``form`` (403)."""
-    if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
-        form.fail(f"The {action} request came from another site and was refused.", 403)
-        return True
     try:
         check_form(action)
     except SignInError as exc:
@@ -191,6 +193,24 @@ def explain(exc: StackAuthError, form: Form, field_for: dict[str, str] | None = 
         return form.fail(public_message(exc), 400)
     status = status_for(exc)
     return form.fail(public_message(exc), status if status >= 500 else 502)
+
+
+def guard(kind: str, email: str | None) -> None:
+    """Refuse the attempt with a 429 when this email or client address is throttled (see :mod:`..throttle`).
+
+    :raises TooManySignInAttempts: rendered as a page (or JSON) saying when to retry, with ``Retry-After``.
+    """
+    get_state().throttle.check(kind, email=email, address=request.remote_addr)
+
+
+def count_refusal(exc: StackAuthError, kind: str, email: str | None) -> None:
+    """Count ``exc`` against the email and client address when it is Stack's refusal of what was typed.
+
+    Outages are not the visitor's guesses and are not counted.
+    """
+    if isinstance(exc, KnownError) and 400 <= exc.upstream_status < 500 \
+            and not isinstance(exc, ProjectAuthenticationError):
+        get_state().throttle.record(kind, email=email, address=request.remote_addr)
 
 
 def pending_value(key: str) -> dict[str, Any] | None:
