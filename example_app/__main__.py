@@ -52,7 +52,8 @@ def main() -> None:
         app.run(host=args.host, port=args.port)
         return
     with run_emulator(port=args.emulator_port) as emulator:
-        app = create_app(emulator_config(emulator))
+        # Links Stack mails (sign-in codes, resets, invitations) point here, whatever Host a request names.
+        app = create_app({**emulator_config(emulator), "STACK_APP_URL": app_url})
         _demo_admin(app, emulator)
         # The console's "sign in as" goes through this app's own sign-in page.
         sign_in = f"{app_url}{StackAuth.settings(app).url_prefix}/login?next=/dashboard"
