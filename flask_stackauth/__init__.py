@@ -13,6 +13,7 @@ from .decorators import login_required, permission_required, team_permission_req
 from .errors import (
     AuthenticationRequired,
     InvalidAccessToken,
+    InvalidWebhook,
     KnownError,
     NotSupportedByServer,
     PermissionNotFound,
@@ -28,17 +29,42 @@ from .errors import (
 )
 from .extension import StackAuth
 from .models import ServerUser, Session, Team, TokenPair
-from .signals import refresh_failed, token_refreshed, user_signed_in, user_signed_out
+from .signals import refresh_failed, token_refreshed, user_signed_in, user_signed_out, webhook_received
 from .tokens import TokenSet
 from .user import StackUser
+from .webhook_events import (
+    DeletedTeam,
+    DeletedUser,
+    PermissionGrant,
+    ProjectPermissionCreated,
+    ProjectPermissionDeleted,
+    TeamCreated,
+    TeamDeleted,
+    TeamMembership,
+    TeamMembershipCreated,
+    TeamMembershipDeleted,
+    TeamPermissionCreated,
+    TeamPermissionDeleted,
+    TeamUpdated,
+    UserCreated,
+    UserDeleted,
+    UserUpdated,
+    WebhookEvent,
+)
 
 __all__ = [
     "AuthenticationRequired",
+    "DeletedTeam",
+    "DeletedUser",
     "InvalidAccessToken",
+    "InvalidWebhook",
     "KnownError",
     "NotSupportedByServer",
+    "PermissionGrant",
     "PermissionNotFound",
     "PermissionRequired",
+    "ProjectPermissionCreated",
+    "ProjectPermissionDeleted",
     "RefreshTokenError",
     "ServerUser",
     "Session",
@@ -49,11 +75,23 @@ __all__ = [
     "StackAuthUnavailable",
     "StackUser",
     "Team",
+    "TeamCreated",
+    "TeamDeleted",
+    "TeamMembership",
+    "TeamMembershipCreated",
+    "TeamMembershipDeleted",
     "TeamMembershipNotFound",
     "TeamNotFound",
+    "TeamPermissionCreated",
+    "TeamPermissionDeleted",
+    "TeamUpdated",
     "TokenPair",
     "TokenSet",
+    "UserCreated",
+    "UserDeleted",
     "UserNotFound",
+    "UserUpdated",
+    "WebhookEvent",
     "__version__",
     "current_user",
     "login_required",
@@ -63,4 +101,5 @@ __all__ = [
     "token_refreshed",
     "user_signed_in",
     "user_signed_out",
+    "webhook_received",
 ]

@@ -658,3 +658,11 @@ def typed_plain_error(exc: StackAuthHTTPError) -> StackAuthError | None:
         if exc.body.startswith(prefix):
             return cls(exc.body[:300])
     return None
+
+
+class InvalidWebhook(StackAuthError):
+    """A webhook delivery that does not verify: a missing header, a bad signature, a stale timestamp, a body
+    that is not an event. The receiver answers 400 with :attr:`message` as the reason."""
+
+    http_status = 400
+    default_code = "INVALID_WEBHOOK"

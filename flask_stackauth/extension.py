@@ -5,6 +5,7 @@ The per-app state it creates is :class:`~flask_stackauth.state.StackAuthState`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, has_app_context
@@ -21,6 +22,7 @@ from .signals import user_signed_out
 from .state import EXTENSION_KEY, StackAuthState, get_state
 from .views import make_blueprint
 from .views.forms import form_token
+from .webhooks import H, Webhooks, install_receiver
 
 __all__ = ["EXTENSION_KEY", "StackAuth", "StackAuthState", "get_state"]
 
@@ -51,6 +53,9 @@ class StackAuth:
     """
 
     def __init__(self, app: Flask | None = None) -> None:
+        #: The webhook handlers (:class:`~flask_stackauth.webhooks.Webhooks`); the route exists only on apps
+        #: with ``STACK_WEBHOOK_SECRET``.
+        self.webhooks = Webhooks()
         if app is not None:
             self.init_app(app)
 
@@ -72,9 +77,19 @@ class StackAuth:
         app.cli.add_command(stackauth_cli)
         app.register_blueprint(make_blueprint(), url_prefix=settings.url_prefix or None)
         app.register_error_handler(StackAuthError, handle_stackauth_error)
+        install_receiver(app, settings, self.webhooks)
         # Per app (this app as the sender), so a second app's sign-outs never touch this app's cache.
         user_signed_out.connect(forget_on_sign_out, app, weak=False)
         app.context_processor(_template_globals)
+
+    def on(self, event_type: str) -> Callable[[H], H]:
+        """Decorator: handle webhook events of ``event_type`` (``"user.created"``, ``"user.*"``, ``"*"``).
+
+        The handler gets a :class:`~flask_stackauth.webhook_events.WebhookEvent` (typed: ``UserCreated`` has a
+        :class:`~flask_stackauth.models.ServerUser` as ``data``). Deliveries repeat and arrive out of order:
+        make handlers idempotent.
+        """
+        return self.webhooks.on(event_type)
 
     @property
     def server(self) -> ServerAPI:
