@@ -16,6 +16,9 @@ from .errors import (
     InvalidWebhook,
     KnownError,
     NotSupportedByServer,
+    OAuthAccessTokenNotAvailableWithSharedOAuthKeys,
+    OAuthConnectionDoesNotHaveRequiredScope,
+    OAuthConnectionNotConnectedToUser,
     PermissionNotFound,
     PermissionRequired,
     RefreshTokenError,
@@ -28,7 +31,7 @@ from .errors import (
     UserNotFound,
 )
 from .extension import StackAuth
-from .models import ServerUser, Session, Team, TokenPair
+from .models import ConnectedAccount, ServerUser, Session, Team, TokenPair
 from .signals import refresh_failed, token_refreshed, user_signed_in, user_signed_out, webhook_received
 from .tokens import TokenSet
 from .user import StackUser
@@ -54,12 +57,16 @@ from .webhook_events import (
 
 __all__ = [
     "AuthenticationRequired",
+    "ConnectedAccount",
     "DeletedTeam",
     "DeletedUser",
     "InvalidAccessToken",
     "InvalidWebhook",
     "KnownError",
     "NotSupportedByServer",
+    "OAuthAccessTokenNotAvailableWithSharedOAuthKeys",
+    "OAuthConnectionDoesNotHaveRequiredScope",
+    "OAuthConnectionNotConnectedToUser",
     "PermissionGrant",
     "PermissionNotFound",
     "PermissionRequired",

@@ -5,10 +5,10 @@ The per-app state it creates is :class:`~flask_stackauth.state.StackAuthState`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask, has_app_context
+from flask import Flask, has_app_context, url_for
 
 from .auth import current_user
 from .cli import stackauth_cli
@@ -90,6 +90,24 @@ class StackAuth:
         make handlers idempotent.
         """
         return self.webhooks.on(event_type)
+
+    @staticmethod
+    def link_provider_url(provider: str, scopes: Iterable[str] = (), next: str | None = None) -> str:
+        """The URL that connects ``provider`` (with ``scopes``) to the signed-in user and comes back to ``next``.
+
+        It is the blueprint's ``GET {STACK_URL_PREFIX}/link/<provider>``: PKCE and state as for sign-in, and
+        the user stays signed in as themselves. Use it in a request context, e.g. after
+        :class:`~flask_stackauth.errors.OAuthConnectionDoesNotHaveRequiredScope`::
+
+            return redirect(stack.link_provider_url(exc.provider, exc.scopes, next=request.path))
+        """
+        values: dict[str, Any] = {"provider": provider}
+        wanted = [scopes] if isinstance(scopes, str) else list(scopes)
+        if wanted:
+            values["scope"] = " ".join(wanted)
+        if next:
+            values["next"] = next
+        return url_for("stackauth.link", **values)
 
     @property
     def server(self) -> ServerAPI:
