@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections import deque
 from typing import Any
 
 from flask import Flask, abort, jsonify, redirect, render_template, url_for
@@ -15,8 +16,18 @@ from flask_stackauth import (
     permission_required,
     team_permission_required,
 )
+from flask_stackauth.webhook_events import WebhookEvent
 
 stack = StackAuth()
+#: The last webhook events received (newest first), for the webhook log page; a real app would use its database.
+WEBHOOK_LOG: deque[dict[str, Any]] = deque(maxlen=100)
+
+
+@stack.on("*")
+def log_webhook(event: WebhookEvent[Any]) -> None:
+    # Svix delivers at least once and Stack sends some events out of order: a log tolerates both.
+    WEBHOOK_LOG.appendleft({"id": event.id, "type": event.type, "user_id": event.user_id,
+                            "subject": getattr(event.data, "id", None) or event.raw.get("id")})
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -64,5 +75,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def admin() -> str:
         users = list(stack.server.users.list(page_size=100)) if app.config.get("STACK_SECRET_SERVER_KEY") else None
         return render_template("admin.html", users=users)
+
+    @app.get("/webhooks")
+    @login_required
+    def webhook_log() -> str:
+        return render_template("webhooks.html", events=list(WEBHOOK_LOG),
+                               receiving=bool(app.config.get("STACK_WEBHOOK_SECRET")))
 
     return app

@@ -33,6 +33,16 @@ def _demo_admin(app: Flask, emulator: EmulatorServer) -> None:
     user_signed_in.connect(grant, app, weak=False)
 
 
+def _webhook_config(emulator: EmulatorServer, base_url: str) -> dict[str, str]:
+    """Emulator mode: have the emulator deliver its webhooks to this app (when the ``webhooks`` extra is there)."""
+    try:
+        import standardwebhooks  # noqa: F401
+    except ImportError:
+        return {}
+    endpoint = emulator.add_webhook_endpoint(f"{base_url}/auth/webhooks")
+    return {"STACK_WEBHOOK_SECRET": endpoint["secret"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -47,9 +57,11 @@ def main() -> None:
         app.run(host=args.host, port=args.port)
         return
     with run_emulator(port=args.emulator_port) as emulator:
-        app = create_app(emulator_config(emulator))
+        hooks = _webhook_config(emulator, f"http://{args.host}:{args.port}")
+        app = create_app({**emulator_config(emulator), **hooks})
         _demo_admin(app, emulator)
         print(f"Stack Auth emulator: {emulator.url} (project {emulator.project_id})")
+        print(f"Webhook log:         http://{args.host}:{args.port}/webhooks (events the emulator delivered)")
         print(f"Admin page:          sign in as {DEMO_ADMIN} to hold the 'admin' permission")
         print(f"Example app:         http://{args.host}:{args.port}/  <- open this; sign in with any email")
         app.run(host=args.host, port=args.port, use_reloader=False)
