@@ -164,7 +164,7 @@ class Emulator:
 
     @property
     def emails(self) -> list[dict[str, Any]]:
-        """Emails the emulator "sent" (dicts with to, subject, body, code, link)."""
+        """Emails the emulator "sent" (dicts with to, subject, body, link, link_code, and otp for sign-in codes)."""
         return self.data.emails
 
     # --- users, teams, sessions -------------------------------------------------------------

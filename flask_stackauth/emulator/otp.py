@@ -2,7 +2,8 @@
 
 Sending "mails" a 45-character code: the link is ``callback_url`` plus ``code=<45 chars>``, the text shows
 the first six characters in upper case, and the answer is ``{"nonce"}`` (the other 39). Mails land in
-``emu.emails`` (``GET /_emulator/emails``) with ``type: "magic_link"``, ``otp``, ``code`` and ``link``.
+``emu.emails`` (``GET /_emulator/emails``) with ``type: "magic_link"``, ``otp`` (the 6 typed
+characters), ``link_code`` (the 45 in the link) and ``link``.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def send_sign_in_code() -> Response:
                 "to": email,
                 "subject": f"Sign in to {emu.project.display_name}: Your code is {otp}",
                 "body": f"Your sign-in code is {otp}. Or sign in with this link: {link}",
-                "code": vc.code,
+                "link_code": vc.code,
                 "otp": otp,
                 "link": link,
                 "type": "magic_link",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from example_app import WEBHOOK_LOG, create_app
+from example_app import create_app
+from example_app.webhook_log import WEBHOOK_LOG
 from tests.backend.conftest import serve
 
 
