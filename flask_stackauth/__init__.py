@@ -28,11 +28,19 @@ from .errors import (
     StackAuthUnavailable,
     TeamMembershipNotFound,
     TeamNotFound,
+    TooManySignInAttempts,
     UserNotFound,
 )
 from .extension import StackAuth
 from .models import ConnectedAccount, ServerUser, Session, Team, TokenPair
-from .signals import refresh_failed, token_refreshed, user_signed_in, user_signed_out, webhook_received
+from .signals import (
+    refresh_failed,
+    sign_out_incomplete,
+    token_refreshed,
+    user_signed_in,
+    user_signed_out,
+    webhook_received,
+)
 from .tokens import TokenSet
 from .user import StackUser
 from .webhook_events import (
@@ -94,6 +102,7 @@ __all__ = [
     "TeamUpdated",
     "TokenPair",
     "TokenSet",
+    "TooManySignInAttempts",
     "UserCreated",
     "UserDeleted",
     "UserNotFound",
@@ -104,6 +113,7 @@ __all__ = [
     "login_required",
     "permission_required",
     "refresh_failed",
+    "sign_out_incomplete",
     "team_permission_required",
     "token_refreshed",
     "user_signed_in",

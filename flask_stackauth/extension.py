@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, has_app_context, url_for
 
+from .app_urls import warn_if_unconfigured
 from .auth import current_user
 from .cli import stackauth_cli
 from .config import StackAuthSettings, guard_settings, load_settings
@@ -20,6 +21,7 @@ from .responses import handle_stackauth_error
 from .server import ServerAPI
 from .signals import user_signed_out
 from .state import EXTENSION_KEY, StackAuthState, get_state
+from .throttle import throttle_from_config
 from .views import make_blueprint
 from .views.forms import form_token
 from .webhooks import H, Webhooks, install_receiver
@@ -70,8 +72,10 @@ class StackAuth:
                 "app.config['SECRET_KEY'] (a long random string, kept secret).")
         settings = load_settings(app.config)
         _check_cookie_settings(app)
+        warn_if_unconfigured(app, settings)
         state = app.extensions[EXTENSION_KEY] = StackAuthState(settings)
         state.refresher.cluster_lock = refresh_lock_from_config(app.config)
+        state.throttle = throttle_from_config(app.config, settings)
         guard_settings(app, settings)
 
         app.cli.add_command(stackauth_cli)
