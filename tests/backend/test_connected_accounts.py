@@ -109,3 +109,15 @@ def test_bad_link_requests_are_4xx(client: Any, path: str) -> None:
 def test_the_error_carries_provider_and_scopes(client: Any) -> None:
     sign_in(client, "err@example.com")
     assert client.get("/raw").json == {"provider": "github", "scopes": ["repo", "admin:org"]}
+
+
+def test_the_connections_page_offers_connect_for_enabled_providers_not_connected(client: Any) -> None:
+    sign_in(client, "page@example.com")
+    page = client.get("/auth/account/connections").get_data(as_text=True)
+    assert "Connect GitHub" not in page  # signed in with it already
+    assert "/auth/link/spotify?next=/auth/account/connections" in page
+    authorize = client.get("/auth/link/spotify?next=/auth/account/connections").headers["Location"]
+    back = client.get(callback_for(authorize, "page@example.com"))
+    assert back.headers["Location"] == "/auth/account/connections"
+    page = client.get("/auth/account/connections").get_data(as_text=True)
+    assert "Spotify" in page and "/auth/link/spotify" not in page
