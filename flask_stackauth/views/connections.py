@@ -10,9 +10,9 @@ from flask import Blueprint
 from werkzeug.wrappers import Response
 
 from ..auth import authenticate
+from ..decorators import login_required
 from ..errors import StackAuthError
 from ..state import get_state
-from ..decorators import login_required
 from .account_nav import account_nav
 from .forms import Form, page
 
