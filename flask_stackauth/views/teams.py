@@ -13,12 +13,12 @@ link to our ``/team-invitation`` page by an absolute URL from configuration, nev
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from .. import account_api
+from ..app_urls import stack_url
 from ..auth import authenticate
 from ..decorators import login_required
 from ..errors import StackAuthError
@@ -41,26 +41,6 @@ TEAM_MESSAGES = {
 }
 _STATUS = {"TEAM_PERMISSION_REQUIRED": 403, "TEAM_MEMBERSHIP_NOT_FOUND": 404, "TEAM_NOT_FOUND": 404,
            "TEAM_INVITATION_NOT_FOUND": 404, "FEATURE_NOT_ENABLED": 403}
-
-
-def stack_url(endpoint: str, **values: Any) -> str:
-    """The absolute URL of ``endpoint`` handed to Stack: built on ``STACK_APP_URL``, else ``STACK_REDIRECT_URI``'s base.
-
-    Local stand-in with the rule of the shared helper (branch sec2): configuration first, the request's URL
-    only when neither setting exists (development).
-    """
-    settings = get_state().settings
-    base = current_app.config.get("STACK_APP_URL") or None
-    if not base and settings.redirect_uri:
-        parts = urlsplit(settings.redirect_uri)
-        suffix = f"{settings.url_prefix}/callback"
-        mount = parts.path[: -len(suffix)] if parts.path.endswith(suffix) else ""
-        base = f"{parts.scheme}://{parts.netloc}{mount}"
-    if not base:
-        return url_for(endpoint, _external=True, **values)
-    parts = urlsplit(str(base).rstrip("/"))
-    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def refuse(exc: StackAuthError, form: Form) -> Form:
