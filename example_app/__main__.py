@@ -36,6 +36,17 @@ def _demo_admin(app: Flask, emulator: EmulatorServer) -> None:
     user_signed_in.connect(grant, app, weak=False)
 
 
+def _webhook_config(emulator: EmulatorServer, app_url: str) -> dict[str, str]:
+    """Emulator mode: the emulator delivers its webhooks to this app (when the ``webhooks`` extra is there)."""
+    try:
+        import standardwebhooks  # noqa: F401
+    except ImportError:
+        return {}
+    # static: kept when the console resets the emulator.
+    endpoint = emulator.emulator.webhooks.add_endpoint(f"{app_url}/auth/webhooks", static=True)
+    return {"STACK_WEBHOOK_SECRET": endpoint.secret}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -53,13 +64,14 @@ def main() -> None:
         return
     with run_emulator(port=args.emulator_port) as emulator:
         # Links Stack mails (sign-in codes, resets, invitations) point here, whatever Host a request names.
-        app = create_app({**emulator_config(emulator), "STACK_APP_URL": app_url})
+        app = create_app({**emulator_config(emulator), "STACK_APP_URL": app_url, **_webhook_config(emulator, app_url)})
         _demo_admin(app, emulator)
         # The console's "sign in as" goes through this app's own sign-in page.
         sign_in = f"{app_url}{StackAuth.settings(app).url_prefix}/login?next=/dashboard"
         register_app(emulator.emulator, ConsoleApp("Example app", sign_in, api_url=f"{app_url}/api/notes"))
         print(f"Stack Auth emulator: {emulator.url} (project {emulator.project_id})")
         print(f"Emulator console:    {emulator.url}/_emulator/  <- users, sessions, inbox, clock, faults")
+        print(f"Webhook log:         {app_url}/webhooks  <- events the emulator delivered")
         print(f"Admin page:          sign in as {DEMO_ADMIN} to hold the 'admin' permission")
         print(f"Example app:         {app_url}/  <- open this; sign in with any email")
         app.run(host=args.host, port=args.port, use_reloader=False)

@@ -672,6 +672,14 @@ def typed_plain_error(exc: StackAuthHTTPError) -> StackAuthError | None:
     return None
 
 
+class InvalidWebhook(StackAuthError):
+    """A webhook delivery that does not verify: a missing header, a bad signature, a stale timestamp, a body
+    that is not an event. The receiver answers 400 with :attr:`message` as the reason."""
+
+    http_status = 400
+    default_code = "INVALID_WEBHOOK"
+
+
 class TooManySignInAttempts(StackAuthError):
     """Too many failed sign-in attempts (or emailed codes) for an email or a client address: try again later.
 

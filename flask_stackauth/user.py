@@ -6,14 +6,15 @@ The ``current_user`` proxy that returns them is in :mod:`flask_stackauth.auth`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import has_request_context, session
 
 from . import account_api, totp
+from .connected_api import list_connected_accounts, provider_access_token
 from .errors import InvalidTotpCode, StackAuthError
-from .models import UNSET, Team, Unset
+from .models import UNSET, ConnectedAccount, Team, Unset
 from .permissions import user_permissions
 from .refresh import refresh_session
 from .state import get_state
@@ -141,6 +142,28 @@ class StackUser:
         ``STACK_PERMISSION_CACHE_TTL`` seconds.
         """
         return permission_id in user_permissions(self, team_id)
+
+    def connected_accounts(self) -> list[ConnectedAccount]:
+        """The OAuth accounts this user connected (``GET /api/v1/connected-accounts/me``, with the user's token).
+
+        :raises NotSupportedByServer: the server (v2.7) cannot list them.
+        """
+        return list_connected_accounts(get_state().client, self.access_token)
+
+    def provider_access_token(self, provider: str, scopes: Iterable[str] = (), *,
+                              account_id: str | None = None) -> str:
+        """An access token for this user's account at ``provider`` holding every scope in ``scopes``.
+
+        Call the provider's API with it; never log it. When the user has not connected the provider, or not
+        with those scopes, send them to :meth:`StackAuth.link_provider_url` with the error's ``provider`` and
+        ``scopes``: they come back to your page with the account connected.
+
+        :raises OAuthConnectionNotConnectedToUser: the user never connected ``provider``.
+        :raises OAuthConnectionDoesNotHaveRequiredScope: connected, but a scope is missing.
+        :raises OAuthAccessTokenNotAvailableWithSharedOAuthKeys: the provider runs on Stack's shared keys.
+        """
+        return provider_access_token(get_state().client, self.access_token, provider, scopes,
+                                     account_id=account_id)
 
     def update(self, *, display_name: str | Unset | None = UNSET, client_metadata: Any = UNSET,
                profile_image_url: str | Unset | None = UNSET, selected_team_id: str | Unset | None = UNSET) -> None:
