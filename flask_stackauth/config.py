@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -46,6 +47,12 @@ class StackAuthSettings:
     permission_cache_ttl: float = 5.0
     #: Leeway, in seconds, for ``exp``/``iat``/``nbf`` checks.
     clock_leeway: int = 5
+    #: Read Stack's JS SDK cookies (``stack-access``, ``stack-refresh-<project>...``) as credentials.
+    accept_js_sdk_cookies: bool = False
+    #: Seconds an API key check is cached per key (a revoked key stops working within it).
+    api_key_cache_ttl: float = 60.0
+    #: The request header read for an API key (besides ``Authorization: Bearer``).
+    api_key_header: str = "X-Api-Key"
 
     def __repr__(self) -> str:
         # Never show keys in a repr that may end up in a log line or a traceback.
@@ -161,7 +168,37 @@ def load_settings(config: Mapping[str, Any]) -> StackAuthSettings:
         permission_cache_ttl=_number("STACK_PERMISSION_CACHE_TTL",
                                      _get(config, "STACK_PERMISSION_CACHE_TTL", 5), float, 0),
         clock_leeway=_number("STACK_CLOCK_LEEWAY", _get(config, "STACK_CLOCK_LEEWAY", 5), int, 0),
+        **_backend_settings(config),
     )
+
+
+def _flag(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise StackAuthConfigError(f"{key} must be true or false, got {value!r}.")
+
+
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+
+
+def _backend_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings of the backend features (JS SDK tokens, API keys), kept apart so they merge cleanly."""
+    header = str(_get(config, "STACK_API_KEY_HEADER", "X-Api-Key"))
+    if not _HEADER_NAME.match(header) or header.lower() in ("authorization", "cookie", "x-stack-auth"):
+        raise StackAuthConfigError(f"STACK_API_KEY_HEADER must be an HTTP header name such as X-Api-Key, got "
+                                   f"{header!r}.")
+    return {
+        "accept_js_sdk_cookies": _flag("STACK_ACCEPT_JS_SDK_COOKIES", _get(config, "STACK_ACCEPT_JS_SDK_COOKIES",
+                                                                           False)),
+        "api_key_cache_ttl": _number("STACK_API_KEY_CACHE_TTL", _get(config, "STACK_API_KEY_CACHE_TTL", 60),
+                                     float, 0),
+        "api_key_header": header,
+    }
 
 
 def check_unchanged(settings: StackAuthSettings, config: Mapping[str, Any]) -> None:

@@ -9,10 +9,12 @@ from typing import Any
 
 from flask import Flask, has_app_context
 
+from .api_key_auth import guard_api_key_views
 from .auth import current_user
 from .cli import stackauth_cli
 from .config import StackAuthSettings, guard_settings, load_settings
 from .errors import StackAuthConfigError, StackAuthError
+from .js_tokens import add_refreshed_header
 from .permissions import forget_on_sign_out
 from .redis_lock import refresh_lock_from_config
 from .responses import handle_stackauth_error
@@ -68,6 +70,7 @@ class StackAuth:
         state = app.extensions[EXTENSION_KEY] = StackAuthState(settings)
         state.refresher.cluster_lock = refresh_lock_from_config(app.config)
         guard_settings(app, settings)
+        guard_api_key_views(app, state)
 
         app.cli.add_command(stackauth_cli)
         app.register_blueprint(make_blueprint(), url_prefix=settings.url_prefix or None)
@@ -75,6 +78,7 @@ class StackAuth:
         # Per app (this app as the sender), so a second app's sign-outs never touch this app's cache.
         user_signed_out.connect(forget_on_sign_out, app, weak=False)
         app.context_processor(_template_globals)
+        app.after_request(add_refreshed_header)
 
     @property
     def server(self) -> ServerAPI:

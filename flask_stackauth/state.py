@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from .api_key_cache import ApiKeyCaches
 from .client import StackAuthClient
 from .config import StackAuthSettings
 from .errors import StackAuthConfigError, StackAuthError
@@ -130,6 +131,7 @@ class StackAuthState:
         self.refresher = RefreshCoordinator()
         self.profiles = ProfileCache()
         self.permissions = PermissionCache()
+        self.api_keys = ApiKeyCaches()
         self._project: tuple[float, dict[str, Any]] | None = None
         self._project_lock = threading.Lock()
         self._project_failure: tuple[float, StackAuthError] | None = None
