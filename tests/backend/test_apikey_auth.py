@@ -27,7 +27,7 @@ def test_user_key_authenticates_and_shows_its_owner(client: Any, user_key: Any) 
 
 
 def test_warm_cache_makes_no_call_and_user_is_loaded_once(client: Any, user_key: Any, emu: Any) -> None:
-    user, key = user_key()
+    _, key = user_key()
     client.get("/api/user-key", headers=_bearer(key.value))
     before = emu.calls()
     for _ in range(30):
