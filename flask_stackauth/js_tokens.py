@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -213,6 +214,15 @@ def _refresh(state: StackAuthState, refresh_token: str) -> TokenSet:
         raise StackAuthUnavailable(f"Stack Auth could not refresh the access token: {exc.message}") from None
 
 
+def _has_expired(state: StackAuthState, token: str) -> bool:
+    try:
+        exp = peek_claims(token).get("exp")
+    except InvalidAccessToken:
+        return False
+    return (isinstance(exp, (int, float)) and not isinstance(exp, bool)
+            and exp + state.settings.clock_leeway <= time.time())
+
+
 def authenticate_js(state: StackAuthState, tokens: JsTokens, *, allow_anonymous: bool) -> tuple[dict[str, Any], str]:
     """Verify the frontend's access token, refreshing it first when it has expired or is missing.
 
@@ -223,6 +233,10 @@ def authenticate_js(state: StackAuthState, tokens: JsTokens, *, allow_anonymous:
     :raises StackAuthUnavailable: a refresh was needed and Stack Auth cannot answer it (503).
     """
     access = tokens.access_token
+    if access is not None and tokens.refresh_token is not None and _has_expired(state, access):
+        # Its claims are never used, so its signature need not be checked (that costs an ES256 verification
+        # per request while the frontend keeps sending the stale token): the refresh token decides.
+        access = None
     if access is not None:
         try:
             return state.verifier.verify(access, allow_anonymous=allow_anonymous, allow_restricted=True), access
