@@ -10,6 +10,8 @@ from flask import Flask, abort, jsonify, redirect, render_template, url_for
 
 from flask_stackauth import (
     StackAuth,
+    api_key_required,
+    current_api_key,
     current_user,
     login_required,
     permission_required,
@@ -64,5 +66,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def admin() -> str:
         users = list(stack.server.users.list(page_size=100)) if app.config.get("STACK_SECRET_SERVER_KEY") else None
         return render_template("admin.html", users=users)
+
+    if app.config.get("STACK_SECRET_SERVER_KEY"):
+        # Checking API keys needs the server key (an @api_key_required view without it fails at start-up).
+        @app.get("/api/key-info")
+        @api_key_required
+        def api_key_info() -> Any:
+            """Call with ``curl -H "X-Api-Key: <key from /auth/account/api-keys>" .../api/key-info``."""
+            return jsonify(user_id=current_user.id, primary_email=current_user.primary_email,
+                           key_id=current_api_key.id if current_api_key else None,
+                           key_description=current_api_key.description if current_api_key else None)
 
     return app

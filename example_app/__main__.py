@@ -25,6 +25,7 @@ DEMO_ADMIN = "admin@example.com"
 def _demo_admin(app: Flask, emulator: EmulatorServer) -> None:
     """Emulator mode only: define the ``admin`` project permission and grant it to ``DEMO_ADMIN`` at sign-in."""
     define_permission(emulator.emulator, "admin")
+    emulator.emulator.project.allow_user_api_keys = True  # for the API keys page and /api/key-info
 
     def grant(sender: Flask, user: StackUser, **_: Any) -> None:
         if user.primary_email == DEMO_ADMIN:
