@@ -219,7 +219,8 @@ class Sessions(_Resource):
         return TokenPair(access, refresh)
 
     def list(self, user_id: str) -> list[Session]:
-        """The user's live sessions.
+        """The user's sessions, newest first, as Stack Auth lists them: expired ones included (the listing
+        does not filter on expiry) and impersonation sessions left out (unless the key is an admin key).
 
         :raises NotSupportedByServer: older servers (v2.7) cannot list sessions.
         :raises UserNotFound: no such user.

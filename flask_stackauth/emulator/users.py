@@ -352,6 +352,7 @@ def delete_user(user_id: str) -> Response:
 def current_project() -> Response:
     """The project's client-visible configuration."""
     auth = require_auth()
+    validate(query={})  # projects/current/crud.tsx has no querySchema: the crud handler's yupObject({})
     return json_response(project_json(get_emulator(), auth.project))
 
 

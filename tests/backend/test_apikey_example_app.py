@@ -11,12 +11,13 @@ def test_example_api_with_a_key(stackauth_config: dict[str, Any], user_key: Any,
     app = create_app(stackauth_config)
     client = app.test_client()
     user, key = user_key("example@example.com")
-    answer = client.get("/api/key-info", headers={"X-Api-Key": key.value})
-    assert answer.json == {"user_id": user["id"], "primary_email": "example@example.com", "key_id": key.id,
-                           "key_description": "test key"}
-    assert client.get("/api/key-info").status_code == 401
+    answer = client.get("/api/key/notes", headers={"X-Api-Key": key.value})
+    assert answer.status_code == 200, answer.json
+    workspace = user.get("selected_team_id") or f"user:{user['id']}"
+    assert answer.json == {"workspace": workspace, "key": {"id": key.id, "description": "test key"}, "items": []}
+    assert client.get("/api/key/notes").status_code == 401
     stackauth_login(client, "example@example.com")
-    assert 'href="/auth/account/api-keys"' in client.get("/").get_data(as_text=True)
+    assert 'href="/auth/account/api-keys"' in client.get("/dashboard").get_data(as_text=True)
     assert client.get("/auth/account/api-keys").status_code == 200
 
 
