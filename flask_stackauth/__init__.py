@@ -25,11 +25,12 @@ from .errors import (
     StackAuthUnavailable,
     TeamMembershipNotFound,
     TeamNotFound,
+    TooManySignInAttempts,
     UserNotFound,
 )
 from .extension import StackAuth
 from .models import ServerUser, Session, Team, TokenPair
-from .signals import refresh_failed, token_refreshed, user_signed_in, user_signed_out
+from .signals import refresh_failed, sign_out_incomplete, token_refreshed, user_signed_in, user_signed_out
 from .tokens import TokenSet
 from .user import StackUser
 
@@ -54,6 +55,7 @@ __all__ = [
     "TeamNotFound",
     "TokenPair",
     "TokenSet",
+    "TooManySignInAttempts",
     "UserNotFound",
     "__version__",
     "api_key_required",
@@ -62,6 +64,7 @@ __all__ = [
     "login_required",
     "permission_required",
     "refresh_failed",
+    "sign_out_incomplete",
     "team_permission_required",
     "token_refreshed",
     "user_signed_in",

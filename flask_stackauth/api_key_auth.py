@@ -205,8 +205,10 @@ def authenticate_api_key(kinds: Collection[str]) -> ApiKey:
     state = get_state()
     record = check_api_key(state, presented_key(state), kinds)
     if record.type == "user" and record.user_id:
-        # The same request-tagged slot auth.request_user() reads, so current_user is the key's owner.
-        g._stackauth_user = (this_request, _key_user(state, record))
+        # The request-tagged slots auth.authenticate() fills (and request_user() reads): current_user is the
+        # key's owner, and a permission decorator stacked on the view sees the same user.
+        owner = _key_user(state, record)
+        g._stackauth_user = g._stackauth_admitted = (this_request, owner)
     else:
         g._stackauth_nobody = this_request  # a team key has no user: current_user is anonymous, without a lookup
     setattr(g, _G_KEY, (this_request, record))

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, has_app_context
 
 from .api_key_auth import guard_api_key_views
+from .app_urls import warn_if_unconfigured
 from .auth import current_user
 from .cli import stackauth_cli
 from .config import StackAuthSettings, guard_settings, load_settings
@@ -21,6 +22,7 @@ from .responses import handle_stackauth_error
 from .server import ServerAPI
 from .signals import user_signed_out
 from .state import EXTENSION_KEY, StackAuthState, get_state
+from .throttle import throttle_from_config
 from .views import make_blueprint
 from .views.forms import form_token
 
@@ -67,8 +69,10 @@ class StackAuth:
                 "app.config['SECRET_KEY'] (a long random string, kept secret).")
         settings = load_settings(app.config)
         _check_cookie_settings(app)
+        warn_if_unconfigured(app, settings)
         state = app.extensions[EXTENSION_KEY] = StackAuthState(settings)
         state.refresher.cluster_lock = refresh_lock_from_config(app.config)
+        state.throttle = throttle_from_config(app.config, settings)
         guard_settings(app, settings)
         guard_api_key_views(app, state)
 
