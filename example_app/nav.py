@@ -24,6 +24,8 @@ NAV: list[NavItem] = [
     NavItem("dashboard", "Dashboard"),
     NavItem("notes_page", "Notes"),
     NavItem("my_team", "Team"),
+    NavItem("stackauth.teams", "Teams"),
+    NavItem("stackauth.two_factor", "Two-factor"),
     NavItem("admin", "Admin"),
     # Slots for features that land later: they appear once a view with this endpoint exists.
     NavItem("account", "Account"),

@@ -31,10 +31,20 @@ from .errors import (
     StackAuthError,
     StackAuthHTTPError,
     TeamInvitationNotFound,
+    TeamMembershipNotFound,
     TeamNotFound,
     typed_plain_error,
 )
-from .models import UNSET, ContactChannel, InvitationDetails, Session, Team, TeamInvitation, Unset
+from .models import (
+    UNSET,
+    ContactChannel,
+    InvitationDetails,
+    Session,
+    Team,
+    TeamInvitation,
+    TeamMemberProfile,
+    Unset,
+)
 from .server import is_stack_id
 
 
@@ -265,6 +275,28 @@ def leave_team(client: StackAuthClient, access_token: str, team_id: str) -> None
     """
     tid = _id(team_id, TeamNotFound, "team")
     call(client, "DELETE", f"/api/v1/team-memberships/{tid}/me", access_token=access_token)
+
+
+def list_team_members(client: StackAuthClient, access_token: str, team_id: str) -> list[TeamMemberProfile]:
+    """A team's members, oldest first (``GET /team-member-profiles``; no emails: clients see profiles only).
+
+    :raises TeamPermissionRequired: the member lacks ``$read_members``.
+    :raises TeamMembershipNotFound: the user is not a member.
+    """
+    tid = _id(team_id, TeamNotFound, "team")
+    answer = call(client, "GET", "/api/v1/team-member-profiles", access_token=access_token, params={"team_id": tid})
+    return [TeamMemberProfile.from_json(item) for item in _items(answer)]
+
+
+def remove_team_member(client: StackAuthClient, access_token: str, team_id: str, user_id: str) -> None:
+    """Remove another member from a team (to leave one yourself, use :func:`leave_team`).
+
+    :raises TeamPermissionRequired: the member lacks ``$remove_members``.
+    :raises TeamMembershipNotFound: no such member.
+    """
+    tid = _id(team_id, TeamNotFound, "team")
+    uid = _id(user_id, TeamMembershipNotFound, "member")
+    call(client, "DELETE", f"/api/v1/team-memberships/{tid}/{uid}", access_token=access_token)
 
 
 # --- team invitations ------------------------------------------------------------------------------------

@@ -562,6 +562,18 @@ class ContactChannelAlreadyExists(StackAuthError):
     default_code = "CONTACT_CHANNEL_ALREADY_EXISTS"
 
 
+class TotpUnavailable(StackAuthError):
+    """Two-factor enrolment needs the ``totp`` extra (``pip install 'flask-stackauth[totp]'``)."""
+
+    http_status = 501
+    default_code = "TOTP_NOT_INSTALLED"
+
+
+class InvalidTotpCode(StackAuthError):
+    """The code typed while turning two-factor sign-in on is not the current code of the new secret."""
+
+    http_status = 400
+    default_code = "INVALID_TOTP_CODE"
 # --- API keys and connected accounts (appended) --------------------------------------------------------------
 
 class ApiKeysNotEnabled(StackAuthConfigError):

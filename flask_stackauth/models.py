@@ -262,6 +262,21 @@ class InvitationDetails:
         return cls(team_id=_str(data, "team_id") or "", team_display_name=_str(data, "team_display_name") or "")
 
 
+@dataclass(frozen=True)
+class TeamMemberProfile:
+    """A member of a team as a client sees it (``/team-member-profiles``): no email, only the profile."""
+
+    team_id: str
+    user_id: str
+    display_name: str | None = None
+    profile_image_url: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> TeamMemberProfile:
+        """Build a member profile from Stack's JSON object."""
+        data = _object(data)
+        return cls(team_id=_str(data, "team_id") or "", user_id=_str(data, "user_id") or "",
+                   display_name=_str(data, "display_name"), profile_image_url=_str(data, "profile_image_url"))
 def _when(millis: int | None) -> datetime | None:
     return None if millis is None else datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
 

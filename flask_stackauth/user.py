@@ -12,8 +12,8 @@ from typing import Any
 
 from flask import has_request_context, session
 
-from . import user_api_keys
-from .errors import StackAuthError
+from . import account_api, totp, user_api_keys
+from .errors import InvalidTotpCode, StackAuthError
 from .models import UNSET, ApiKey, Team, Unset
 from .permissions import user_permissions
 from .refresh import refresh_session
@@ -168,6 +168,70 @@ class StackUser:
         if isinstance(exp, (int, float)):
             state.profiles.put(self.access_token, float(exp), profile)
         self._renew_session_token()
+
+    def _changed(self, *, teams: bool = False) -> None:
+        """After a change made with the user's token: drop cached profiles (and teams), renew the session token."""
+        state = get_state()
+        state.profiles.forget_user(self.id)
+        self._profile = None
+        if teams:
+            self._teams = None
+            state.permissions.forget(self.id)
+        self._renew_session_token()
+
+    def enable_totp(self, secret: bytes, code: str) -> None:
+        """Turn two-factor sign-in on with ``secret`` once ``code`` proves the user's app has it.
+
+        ``secret`` is the raw secret (:func:`flask_stackauth.totp.new_secret`), ``code`` the 6 digits the
+        authenticator app shows for it now. Stack does not check a code when a secret is set: this does,
+        so a user cannot lock themselves out with a secret their app never received.
+
+        :raises InvalidTotpCode: ``code`` is not the current code of ``secret``.
+        :raises TotpUnavailable: the ``totp`` extra (pyotp) is not installed.
+        """
+        if not isinstance(secret, bytes) or len(secret) < 10:
+            raise ValueError("secret must be the raw TOTP secret (at least 10 bytes)")
+        if not totp.verify(secret, totp.normalise_code(code)):
+            raise InvalidTotpCode("That code is not right. Enter the current 6-digit code from your authenticator "
+                                  "app (check that the device's clock is set automatically).")
+        account_api.set_totp_secret(get_state().client, self.access_token, secret)
+        self._updated["requires_totp_mfa"] = True
+        self._changed()
+
+    def disable_totp(self) -> None:
+        """Turn two-factor sign-in off (``PATCH /users/me`` with ``totp_secret_base64: null``)."""
+        account_api.set_totp_secret(get_state().client, self.access_token, None)
+        self._updated["requires_totp_mfa"] = False
+        self._changed()
+
+    def create_team(self, name: str) -> Team:
+        """Create a team with this user as its creator, and select it (as Stack's SDK does).
+
+        :raises FeatureNotEnabled: the project does not let users create teams.
+        """
+        team = account_api.create_team(get_state().client, self.access_token, name)
+        self._updated["selected_team_id"] = team.id
+        self._changed(teams=True)
+        return team
+
+    def leave_team(self, team_id: str) -> None:
+        """Leave a team (it stops being the selected team if it was).
+
+        :raises TeamMembershipNotFound: the user is not a member.
+        """
+        account_api.leave_team(get_state().client, self.access_token, team_id)
+        if self.get("selected_team_id") == team_id:
+            self._updated["selected_team_id"] = None
+        self._changed(teams=True)
+
+    def select_team(self, team_id: str | None) -> None:
+        """Make ``team_id`` the selected team (``None``: no team).
+
+        :raises TeamMembershipNotFound: the user is not a member of it.
+        """
+        account_api.select_team(get_state().client, self.access_token, team_id)
+        self._updated["selected_team_id"] = team_id
+        self._changed()
 
     def _renew_session_token(self) -> None:
         """Refresh the session's access token now, so its claims (name, selected team) are current."""

@@ -36,7 +36,7 @@ from .context import (
 )
 from .core import Emulator
 from .schema import Field, Json, Obj, Str, Validated, validate
-from .serialize import team_json
+from .serialize import team_json, user_json
 from .state import Team, new_id
 
 bp = api_blueprint("stack_teams", __name__)
@@ -715,3 +715,48 @@ def create_team_permission_definition() -> Response:
 def delete_team_permission_definition(permission_id: str) -> Response:
     """Admin: delete a team permission definition and every grant of it."""
     return _delete_definition("team", permission_id)
+
+
+# --- team member profiles ----------------------------------------------------------------------
+
+
+@bp.route("/team-member-profiles", methods=["GET"])
+def list_team_member_profiles() -> Response:
+    """A team's members, oldest first (Stack's ``team-member-profiles`` list handler).
+
+    Not in the recordings; from Stack's source (``team-member-profiles/crud.tsx``): a client needs
+    ``team_id`` (plain 400 without), must be a member, and needs ``$read_members`` unless it lists only
+    itself. Clients get ``team_id``, ``user_id``, ``display_name`` and ``profile_image_url``; servers also
+    ``user``.
+    """
+    emu = get_emulator()
+    auth = _auth()
+    query = _check_params(query={"team_id": Str().uuid(), "user_id": _USER_ID_OR_ME}).query
+    raw_team = query.get("team_id")
+    team_id = str(raw_team) if raw_team is not None else None
+    user_id = _query_user(auth, query)
+    with emu.lock:
+        if auth.type == "client":
+            if auth.user is None:
+                raise E.cannot_get_own_user_without_user()
+            if not team_id:
+                raise E.StatusError(400, "team_id is required for access type client")
+            _membership(emu, team_id, auth.user.id)
+            if user_id != auth.user.id:
+                _require_team_permission(emu, team_id, auth.user.id, "$read_members")
+        elif team_id is not None:
+            _team(emu, team_id)
+        teams = [emu.data.teams[team_id]] if team_id is not None else sorted(
+            emu.data.teams.values(), key=lambda t: t.created_at)
+        items = []
+        for team in teams:
+            for uid in team.member_ids:
+                user = emu.data.users.get(uid)
+                if user is None or (user_id is not None and uid != user_id):
+                    continue
+                item: dict[str, Any] = {"team_id": team.id, "user_id": uid, "display_name": user.display_name,
+                                        "profile_image_url": user.profile_image_url}
+                if auth.type != "client":
+                    item["user"] = user_json(emu, user, server=True)
+                items.append(item)
+    return json_response({"items": items, "is_paginated": False})

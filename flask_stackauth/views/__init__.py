@@ -5,7 +5,10 @@
 - :mod:`~flask_stackauth.views.otp`: email codes (``/otp/send``, ``/otp/code``, ``/otp/callback``).
 - :mod:`~flask_stackauth.views.mfa`: the TOTP step (``/mfa``).
 - :mod:`~flask_stackauth.views.logout`: ``GET|POST /logout``.
-- :mod:`~flask_stackauth.views.api_keys_page`: ``GET|POST /account/api-keys`` (the user's own API keys).
+- :mod:`~flask_stackauth.views.two_factor`: TOTP enrolment (``/account/two-factor``).
+- :mod:`~flask_stackauth.views.connections`: connected sign-in providers (``/account/connections``).
+- :mod:`~flask_stackauth.views.teams`: teams, the switcher, a team's members and invitations (``/teams``).
+- :mod:`~flask_stackauth.views.team_invitation`: accepting an invitation (``/team-invitation``).
 
 Every form carries the signed form token of :func:`~flask_stackauth.views.forms.form_token`; every bad input
 answers the page again with a message next to the field and a 4xx status. Messages never say whether an account
@@ -16,12 +19,13 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import api_keys_page, logout, mfa, oauth, otp, password
+from . import api_keys_page, connections, logout, mfa, oauth, otp, password, team_invitation, teams, two_factor
 
 
 def make_blueprint() -> Blueprint:
     """A new ``stackauth`` blueprint with every prebuilt route (its templates under ``stackauth/``)."""
     bp = Blueprint("stackauth", "flask_stackauth", template_folder="templates")
-    for flow in (oauth, password, otp, mfa, logout, api_keys_page):
+    for flow in (oauth, password, otp, mfa, logout, two_factor, connections, teams, team_invitation,
+                 api_keys_page):
         flow.register(bp)
     return bp

@@ -16,6 +16,7 @@ from ..errors import ApiKeyNotFound, ApiKeysNotEnabled, StackAuthError
 from ..models import ApiKey
 from ..state import get_state
 from ..user import StackUser
+from .account_nav import account_nav
 from .forms import Form, explain, form_page, refuse_forged, text_field
 
 TEMPLATE = "stackauth/api_keys.html"
@@ -43,6 +44,7 @@ def _render(user: StackUser, form: Form, created: ApiKey | None = None, status: 
         explain(exc, form)
         keys = []
     return form_page(TEMPLATE, status if not form.failed else form.status, form=form, keys=keys, created=created,
+                     nav=account_nav(),
                      now_millis=int(datetime.now(timezone.utc).timestamp() * 1000), expiry_days=EXPIRY_DAYS)
 
 
