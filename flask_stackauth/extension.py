@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, has_app_context
 
 from .api_key_auth import guard_api_key_views
-from .app_urls import warn_if_unconfigured
+from .app_urls import warn_about_landing_urls, warn_if_unconfigured
 from .auth import current_user
 from .cli import stackauth_cli
 from .config import StackAuthSettings, guard_settings, load_settings
@@ -70,6 +70,7 @@ class StackAuth:
         settings = load_settings(app.config)
         _check_cookie_settings(app)
         warn_if_unconfigured(app, settings)
+        warn_about_landing_urls(settings)
         state = app.extensions[EXTENSION_KEY] = StackAuthState(settings)
         state.refresher.cluster_lock = refresh_lock_from_config(app.config)
         state.throttle = throttle_from_config(app.config, settings)
