@@ -10,11 +10,13 @@ from typing import Any
 
 from flask import Flask, has_app_context, url_for
 
+from .api_key_auth import guard_api_key_views
 from .app_urls import warn_about_landing_urls, warn_if_unconfigured
 from .auth import current_user
 from .cli import stackauth_cli
 from .config import StackAuthSettings, guard_settings, load_settings
 from .errors import StackAuthConfigError, StackAuthError
+from .js_tokens import add_refreshed_header
 from .permissions import forget_on_sign_out
 from .redis_lock import refresh_lock_from_config
 from .responses import handle_stackauth_error
@@ -78,6 +80,7 @@ class StackAuth:
         state.refresher.cluster_lock = refresh_lock_from_config(app.config)
         state.throttle = throttle_from_config(app.config, settings)
         guard_settings(app, settings)
+        guard_api_key_views(app, state)
 
         app.cli.add_command(stackauth_cli)
         app.register_blueprint(make_blueprint(), url_prefix=settings.url_prefix or None)
@@ -86,6 +89,7 @@ class StackAuth:
         # Per app (this app as the sender), so a second app's sign-outs never touch this app's cache.
         user_signed_out.connect(forget_on_sign_out, app, weak=False)
         app.context_processor(_template_globals)
+        app.after_request(add_refreshed_header)
 
     def on(self, event_type: str) -> Callable[[H], H]:
         """Decorator: handle webhook events of ``event_type`` (``"user.created"``, ``"user.*"``, ``"*"``).

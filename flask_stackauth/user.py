@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from flask import has_request_context, session
 
-from . import account_api, totp
+from . import account_api, totp, user_api_keys
 from .connected_api import list_connected_accounts, provider_access_token
 from .errors import InvalidTotpCode, StackAuthError
-from .models import UNSET, ConnectedAccount, Team, Unset
+from .models import UNSET, ApiKey, ConnectedAccount, Team, Unset
 from .permissions import user_permissions
 from .refresh import refresh_session
 from .state import get_state
@@ -268,6 +269,29 @@ class StackUser:
             refresh_session(state, tokens)
         except StackAuthError as exc:
             log.warning("flask-stackauth: profile updated, but the access token could not be renewed (%s)", exc.code)
+
+    # -- API keys (the user's own, with the user's token) ---------------------------------------------------
+
+    def api_keys(self) -> list[ApiKey]:
+        """The user's API keys (revoked and expired ones included); secrets are never shown again.
+
+        :raises ApiKeysNotEnabled: the project has user API keys turned off.
+        """
+        return user_api_keys.list_keys(get_state().client, self.access_token)
+
+    def create_api_key(self, description: str, expires_at: datetime | int | None = None) -> ApiKey:
+        """Create an API key for the user; its ``value`` is the secret, shown only in this answer.
+
+        :param expires_at: a timezone-aware datetime, or milliseconds since the epoch; ``None``: never.
+        """
+        return user_api_keys.create_key(get_state().client, self.access_token, description, expires_at)
+
+    def revoke_api_key(self, key_id: str) -> ApiKey:
+        """Revoke one of the user's API keys by id; answers the revoked key.
+
+        :raises ApiKeyNotFound: no such key. Checks cached elsewhere stop within ``STACK_API_KEY_CACHE_TTL``.
+        """
+        return user_api_keys.revoke_key(get_state().client, self.access_token, key_id, self.id)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

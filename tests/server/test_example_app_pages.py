@@ -57,14 +57,16 @@ def test_nav_lists_what_the_app_serves_and_keeps_slots_for_later_features(
     nav = client.get("/dashboard").get_data(as_text=True)
     assert 'href="/team"' in nav and 'href="/admin"' in nav and 'href="/notes"' in nav
     assert 'aria-current="page">Dashboard' in nav
-    # Account, API keys and webhook log have slots; they show once a view with that endpoint exists.
-    assert {"account", "api_keys", "webhook_log"} <= {item.endpoint for item in NAV}
-    assert "API keys" not in nav
+    # Account and webhook log have slots; they show once a view with that endpoint exists. The API keys page
+    # (the extension's stackauth.api_keys) has landed.
+    assert {"account", "stackauth.api_keys", "webhook_log"} <= {item.endpoint for item in NAV}
+    assert 'href="/auth/account/api-keys"' in nav
+    assert "Webhooks" not in nav
     later = create_app({**stackauth_config, "TESTING": True})
-    later.add_url_rule("/api-keys", "api_keys", lambda: "keys")
+    later.add_url_rule("/webhook-log", "webhook_log", lambda: "log")
     client = later.test_client()
     stackauth_login(client, "ada@example.com")
-    assert 'href="/api-keys"' in client.get("/dashboard").get_data(as_text=True)
+    assert 'href="/webhook-log"' in client.get("/dashboard").get_data(as_text=True)
 
 
 def test_team_page_for_members_only(example: Flask, stackauth_login: Any) -> None:
