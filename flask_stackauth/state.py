@@ -16,6 +16,7 @@ from flask import Flask, current_app
 
 from .client import StackAuthClient
 from .config import StackAuthSettings
+from .ended_sessions import EndedSessions
 from .errors import StackAuthConfigError, StackAuthError
 from .oauth import StackOAuth
 from .singleflight import RefreshCoordinator
@@ -130,6 +131,8 @@ class StackAuthState:
         self.refresher = RefreshCoordinator()
         self.profiles = ProfileCache()
         self.permissions = PermissionCache()
+        #: Sessions this app ended, refused at once although their access tokens have not expired.
+        self.ended_sessions = EndedSessions()
         self._project: tuple[float, dict[str, Any]] | None = None
         self._project_lock = threading.Lock()
         self._project_failure: tuple[float, StackAuthError] | None = None

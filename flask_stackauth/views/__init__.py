@@ -5,6 +5,11 @@
 - :mod:`~flask_stackauth.views.otp`: email codes (``/otp/send``, ``/otp/code``, ``/otp/callback``).
 - :mod:`~flask_stackauth.views.mfa`: the TOTP step (``/mfa``).
 - :mod:`~flask_stackauth.views.logout`: ``GET|POST /logout``.
+- :mod:`~flask_stackauth.views.recovery`: ``/forgot-password`` and ``/password-reset`` (forgotten passwords).
+- :mod:`~flask_stackauth.views.verify_email`: ``/verify-email`` (the emailed link) and ``/verify-email/send``.
+- :mod:`~flask_stackauth.views.account`, :mod:`~flask_stackauth.views.account_emails`,
+  :mod:`~flask_stackauth.views.account_sessions`: the account settings under ``/account`` (sections listed in
+  :mod:`~flask_stackauth.views.account_nav`) and ``POST /logout/everywhere``.
 
 Every form carries the signed form token of :func:`~flask_stackauth.views.forms.form_token`; every bad input
 answers the page again with a message next to the field and a 4xx status. Messages never say whether an account
@@ -15,12 +20,13 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import logout, mfa, oauth, otp, password
+from . import account, account_emails, account_sessions, logout, mfa, oauth, otp, password, recovery, verify_email
 
 
 def make_blueprint() -> Blueprint:
     """A new ``stackauth`` blueprint with every prebuilt route (its templates under ``stackauth/``)."""
     bp = Blueprint("stackauth", "flask_stackauth", template_folder="templates")
-    for flow in (oauth, password, otp, mfa, logout):
+    for flow in (oauth, password, otp, mfa, logout, recovery, verify_email, account, account_emails,
+                 account_sessions):
         flow.register(bp)
     return bp

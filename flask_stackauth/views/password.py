@@ -7,6 +7,7 @@ from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
 from ..errors import MultiFactorAuthenticationRequired, StackAuthError
+from ..links import app_link
 from ..state import get_state
 from .completion import finish, stack_post
 from .forms import MAX_PASSWORD_LENGTH, MESSAGES, Form, email_field, explain, form_next, page, refuse_forged, text_field
@@ -63,7 +64,9 @@ def signup() -> Response:
     if form.failed:
         return page("stackauth/signup.html", form.status, form=form, next_url=next_url, closed=False)
     try:
-        answer = stack_post("/api/v1/auth/password/sign-up", {"email": email, "password": password})
+        # v2.7 refuses a sign-up without it; v2.8 then mails no verification link at all.
+        answer = stack_post("/api/v1/auth/password/sign-up", {
+            "email": email, "password": password, "verification_callback_url": app_link("stackauth.verify_email")})
     except MultiFactorAuthenticationRequired as exc:
         return begin_mfa(exc, next_url=next_url, method="password")
     except StackAuthError as exc:
