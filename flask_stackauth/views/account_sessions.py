@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, current_app, request
 from werkzeug.wrappers import Response
 
 from ..auth import authenticate
@@ -75,7 +75,7 @@ def sessions() -> Response:
 
 
 def sign_out_everywhere() -> Response:
-    """End every other session, then sign this one out as ``POST /logout`` does (307 keeps the POST)."""
+    """End every other session, then sign this one out as ``POST /logout`` does."""
     form = Form()
     if refuse_forged(form, "sign-out"):
         return form_page("stackauth/logout.html", form.status, form=form)
@@ -89,7 +89,10 @@ def sign_out_everywhere() -> Response:
     except StackAuthError as exc:
         explain(exc, form)
         return form_page("stackauth/logout.html", form.status, form=form)
-    return redirect(url_for("stackauth.logout"), 307)
+    # Then exactly what the sign-out button does, in this same request (same form token, same session); called
+    # through the app's view table so this flow does not depend on the sign-out module.
+    logout_view = current_app.view_functions["stackauth.logout"]
+    return current_app.make_response(logout_view())
 
 
 def register(bp: Blueprint) -> None:

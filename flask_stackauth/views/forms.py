@@ -194,6 +194,9 @@ def explain(exc: StackAuthError, form: Form, field_for: dict[str, str] | None = 
             and not isinstance(exc, ProjectAuthenticationError):
         return form.fail(public_message(exc), 400)
     status = status_for(exc)
+    if not isinstance(exc, (KnownError, StackAuthHTTPError)) and 400 <= status < 500:
+        # Our own typed errors (Stack's plain-text answers, a missing channel ...) carry their own 4xx.
+        return form.fail(public_message(exc), status, where)
     return form.fail(public_message(exc), status if status >= 500 else 502)
 
 
