@@ -40,8 +40,8 @@ class EndedSessions:
             self._trim(self._ids)
 
     def end_user_sessions(self, user_id: str, *, issued_up_to: int, keep_session_id: str | None = None) -> None:
-        """Note that every session of ``user_id`` whose tokens were issued up to ``issued_up_to`` (Stack's clock,
-        the ``iat`` of a token issued after the revocation) ended, except ``keep_session_id``."""
+        """Note that every session of ``user_id`` with tokens issued before ``issued_up_to`` (Stack's clock: the
+        ``iat`` of a token issued after the revocation) ended, except ``keep_session_id``."""
         with self._lock:
             self._users[user_id] = (time.monotonic() + REMEMBER_SECONDS, issued_up_to, keep_session_id)
             self._users.move_to_end(user_id)
@@ -62,8 +62,7 @@ class EndedSessions:
         iat = claims.get("iat")
         if not isinstance(iat, (int, float)):
             return False
-        if session_id is not None:
-            return session_id != keep and iat <= cut
-        # Tokens without a session id (older servers): only those strictly older than the cut-off, so a
-        # token issued to this browser in the same second is not refused.
-        return iat < cut
+        # Strictly older than the cut-off: a session signed in during the same second as the revocation (this
+        # browser signing in again, say) must never be refused. A session Stack ended within that second is
+        # signed out when its access token expires instead.
+        return session_id != keep and iat < cut

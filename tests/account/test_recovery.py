@@ -64,12 +64,13 @@ def test_reset_checks_on_get_spends_on_post_and_signs_in(client: Any, emu: Any, 
     user = emu.create_user("ada@example.com", password=PASSWORD)
     other = app.test_client()  # another browser of the same user
     other_pair = emu.create_session(user["id"])
-    from flask_stackauth.testing import sign_in_client  # noqa: F401  (the same helper the plugin uses)
     from flask_stackauth.tokens import TokenSet, peek_claims, save_tokens
     with other.session_transaction() as session:
         save_tokens(session, TokenSet(other_pair["access_token"], other_pair["refresh_token"],
                                       int(peek_claims(other_pair["access_token"])["exp"])))
     assert other.get("/me").status_code == 200
+    # Tokens are stamped in whole seconds; the other browser's must be older than the reset's sign-in.
+    emu.advance_clock(2)
 
     _ask_reset(client, "ada@example.com")
     mail = mails(emu, "password_reset")[-1]
