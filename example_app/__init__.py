@@ -1,22 +1,42 @@
-"""A small app that signs users in through Stack Auth (or the bundled emulator)."""
+"""Notebook: a small team-notes app that signs users in through Stack Auth (or the bundled emulator).
+
+It uses what flask-stackauth offers: the sign-in pages, ``login_required``, team pages with a team
+switcher, a project permission (``admin``), the server API, and a JSON API that takes bearer tokens.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
+from datetime import datetime, timezone
 from typing import Any
 
-from flask import Flask, abort, jsonify, redirect, render_template, url_for
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
 
-from flask_stackauth import (
-    StackAuth,
-    current_user,
-    login_required,
-    permission_required,
-    team_permission_required,
-)
+from flask_stackauth import StackAuth, current_user
+
+from .api import register_api
+from .csrf import csrf_token
+from .nav import nav_links
+from .notes import NoteStore
+from .pages import register_pages
 
 stack = StackAuth()
+
+
+def _date(value: float | int | None, *, millis: bool = False) -> str:
+    """A timestamp as "12 Mar 2025, 14:03 UTC" (Stack Auth sends milliseconds since the epoch)."""
+    if value is None:
+        return ""
+    moment = datetime.fromtimestamp(value / 1000 if millis else value, tz=timezone.utc)
+    return moment.strftime("%d %b %Y, %H:%M UTC").lstrip("0")
+
+
+def _iso(value: float | int | None, *, millis: bool = False) -> str:
+    if value is None:
+        return ""
+    return datetime.fromtimestamp(value / 1000 if millis else value, tz=timezone.utc).isoformat()
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -25,44 +45,27 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
     app.config.update(config or {})
     stack.init_app(app)
+    store = NoteStore()
+    app.extensions["example_notes"] = store
 
-    @app.get("/")
-    def home() -> str:
-        return render_template("home.html")
+    app.add_template_filter(lambda v: _date(v, millis=True), "date_ms")
+    app.add_template_filter(_date, "date")
+    app.add_template_filter(lambda v: _iso(v, millis=True), "iso_ms")
+    app.add_template_filter(_iso, "iso")
 
-    @app.get("/dashboard")
-    @login_required
-    def dashboard() -> str:
-        return render_template("dashboard.html", user=current_user)
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {"nav_links": lambda: nav_links(bool(current_user.is_authenticated)), "csrf_token": csrf_token}
 
-    @app.get("/api/me")
-    @login_required
-    def api_me() -> Any:
-        return jsonify(id=current_user.id, primary_email=current_user.primary_email,
-                       display_name=current_user.display_name)
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Any:
+        # The app's own errors (a bad form, an unknown page) in the app's look, not Werkzeug's bare page.
+        if exc.code is None:
+            return exc
+        if request.path.startswith("/api/"):
+            return jsonify(code=exc.name.upper().replace(" ", "_"), error=exc.description), exc.code
+        return render_template("problem.html", status=exc.code, title=exc.name, message=exc.description), exc.code
 
-    @app.get("/team")
-    @login_required
-    def my_team() -> Any:
-        team_id = current_user.selected_team_id
-        if team_id is None:
-            abort(404, "You have no selected team.")
-        return redirect(url_for("team_page", team_id=team_id))
-
-    @app.get("/teams/<team_id>")
-    @team_permission_required("$read_members", team="team_id")
-    def team_page(team_id: str) -> str:
-        team = next((t for t in current_user.teams if t.id == team_id), None)
-        members = None
-        if app.config.get("STACK_SECRET_SERVER_KEY"):
-            # Listing other users needs the server key; the check above used only the user's own token.
-            members = list(stack.server.users.list(team_id=team_id))
-        return render_template("team.html", team=team, team_id=team_id, members=members)
-
-    @app.get("/admin")
-    @permission_required("admin")
-    def admin() -> str:
-        users = list(stack.server.users.list(page_size=100)) if app.config.get("STACK_SECRET_SERVER_KEY") else None
-        return render_template("admin.html", users=users)
-
+    register_pages(app, stack, store)
+    register_api(app, store)
     return app

@@ -12,8 +12,9 @@ from typing import Any
 
 from flask import Flask
 
-from flask_stackauth import StackUser, user_signed_in
+from flask_stackauth import StackAuth, StackUser, user_signed_in
 from flask_stackauth.emulator import EmulatorServer, run_emulator
+from flask_stackauth.emulator.console import ConsoleApp, register_app
 from flask_stackauth.emulator.teams import define_permission
 from flask_stackauth.testing import emulator_config
 
@@ -25,6 +26,8 @@ DEMO_ADMIN = "admin@example.com"
 def _demo_admin(app: Flask, emulator: EmulatorServer) -> None:
     """Emulator mode only: define the ``admin`` project permission and grant it to ``DEMO_ADMIN`` at sign-in."""
     define_permission(emulator.emulator, "admin")
+    # The console's "Reset" drops every definition; without this one, signing in as DEMO_ADMIN would fail.
+    emulator.emulator.reset_hooks.append(lambda emu: define_permission(emu, "admin"))
 
     def grant(sender: Flask, user: StackUser, **_: Any) -> None:
         if user.primary_email == DEMO_ADMIN:
@@ -40,18 +43,24 @@ def main() -> None:
     parser.add_argument("--emulator-port", type=int, default=8102)
     args = parser.parse_args()
 
+    app_url = f"http://{args.host}:{args.port}"
     if os.environ.get("STACK_PROJECT_ID"):
         app = create_app()
-        target = app.config.get("STACK_API_URL") or "Stack Auth"
-        print(f"Example app on http://{args.host}:{args.port}/ against {target}")
+        # The extension's settings, not app.config: keys and URLs may come from the environment.
+        settings = StackAuth.settings(app)
+        print(f"Example app on {app_url}/ against {settings.api_url} (project {settings.project_id})")
         app.run(host=args.host, port=args.port)
         return
     with run_emulator(port=args.emulator_port) as emulator:
         app = create_app(emulator_config(emulator))
         _demo_admin(app, emulator)
+        # The console's "sign in as" goes through this app's own sign-in page.
+        sign_in = f"{app_url}{StackAuth.settings(app).url_prefix}/login?next=/dashboard"
+        register_app(emulator.emulator, ConsoleApp("Example app", sign_in, api_url=f"{app_url}/api/notes"))
         print(f"Stack Auth emulator: {emulator.url} (project {emulator.project_id})")
+        print(f"Emulator console:    {emulator.url}/_emulator/  <- users, sessions, inbox, clock, faults")
         print(f"Admin page:          sign in as {DEMO_ADMIN} to hold the 'admin' permission")
-        print(f"Example app:         http://{args.host}:{args.port}/  <- open this; sign in with any email")
+        print(f"Example app:         {app_url}/  <- open this; sign in with any email")
         app.run(host=args.host, port=args.port, use_reloader=False)
 
 

@@ -25,38 +25,17 @@ from typing import Any
 
 from .client import StackAuthClient
 from .errors import (
-    ContactChannelAlreadyExists,
     ContactChannelNotFound,
-    FeatureNotEnabled,
     NotSupportedByServer,
-    PasswordAlreadySet,
     SessionNotFound,
     StackAuthError,
     StackAuthHTTPError,
     TeamInvitationNotFound,
     TeamNotFound,
+    typed_plain_error,
 )
 from .models import UNSET, ContactChannel, InvitationDetails, Session, Team, TeamInvitation, Unset
 from .server import is_stack_id
-
-#: Plain-text answers (no known-error code) and the error each becomes.
-_PLAIN: tuple[tuple[str, type[StackAuthError]], ...] = (
-    ("Contact channel not found", ContactChannelNotFound),
-    ("Contact channel already exists", ContactChannelAlreadyExists),
-    ("User already has a password set", PasswordAlreadySet),
-    ("Client user deletion is not enabled", FeatureNotEnabled),
-    ("Client team creation is disabled", FeatureNotEnabled),
-    ("Team invitation not found", TeamInvitationNotFound),
-    ("Session not found", SessionNotFound),
-)
-
-
-def typed_plain_error(exc: StackAuthHTTPError) -> StackAuthError | None:
-    """The typed error for one of Stack's plain-text answers, or ``None`` when it is not one of them."""
-    for prefix, cls in _PLAIN:
-        if exc.body.startswith(prefix):
-            return cls(exc.body[:300])
-    return None
 
 
 def call(client: StackAuthClient, method: str, path: str, *, access_token: str | None = None,

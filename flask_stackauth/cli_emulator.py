@@ -16,10 +16,14 @@ import click
 @click.option("--legacy-tokens", is_flag=True, help="Behave like Stack Auth v2.7 (tokens of before mid-2025).")
 @click.option("--access-token-lifetime", default=600, show_default=True, type=click.IntRange(1),
               help="Seconds an access token lives.")
-def emulator_command(host: str, port: int, legacy_tokens: bool, access_token_lifetime: int) -> None:
+@click.option("--webhook-url", multiple=True, help="Send Svix-signed webhooks to this URL (repeatable).")
+def emulator_command(host: str, port: int, legacy_tokens: bool, access_token_lifetime: int,
+                     webhook_url: tuple[str, ...] = ()) -> None:
     """Serve the local Stack Auth emulator (as python -m flask_stackauth.emulator)."""
     # Deferred: the CLI group is built at StackAuth(app); the emulator loads only when asked for.
     from .emulator.__main__ import main
 
     argv = ["--host", host, "--port", str(port), "--access-token-lifetime", str(access_token_lifetime)]
+    for url in webhook_url:
+        argv += ["--webhook-url", url]
     raise SystemExit(main([*argv, "--legacy-tokens"] if legacy_tokens else argv))

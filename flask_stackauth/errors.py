@@ -560,3 +560,101 @@ class ContactChannelAlreadyExists(StackAuthError):
 
     http_status = 400
     default_code = "CONTACT_CHANNEL_ALREADY_EXISTS"
+
+
+# --- API keys and connected accounts (appended) --------------------------------------------------------------
+
+class ApiKeysNotEnabled(StackAuthConfigError):
+    """The project has this kind of API key turned off (Stack answers a plain-text 400, no error code).
+
+    :attr:`kind` is ``"user"`` or ``"team"``.
+    """
+
+    default_code = "API_KEYS_NOT_ENABLED"
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(
+            f"{kind.capitalize()} API keys are turned off for this Stack Auth project. Turn them on in the Stack "
+            f"Auth dashboard (project settings, API keys: allow {kind} API keys), or stop using {kind} API keys.")
+        self.kind = kind
+
+
+class InvalidApiKey(KnownError):
+    """An API key Stack Auth does not accept (unknown, revoked or expired)."""
+
+    http_status = 401
+
+
+class ApiKeyNotFound(InvalidApiKey):
+    """``API_KEY_NOT_FOUND``: no such key (also for malformed keys, and for team keys a client may not see)."""
+
+    codes: ClassVar[tuple[str, ...]] = ("API_KEY_NOT_FOUND",)
+
+
+class ApiKeyRevoked(InvalidApiKey):
+    """``API_KEY_REVOKED``: the key was revoked."""
+
+    codes: ClassVar[tuple[str, ...]] = ("API_KEY_REVOKED",)
+
+
+class ApiKeyExpired(InvalidApiKey):
+    """``API_KEY_EXPIRED``: the key has expired."""
+
+    codes: ClassVar[tuple[str, ...]] = ("API_KEY_EXPIRED",)
+
+
+class WrongApiKeyType(InvalidApiKey):
+    """``WRONG_API_KEY_TYPE``: a team key where a user key was expected, or the reverse.
+
+    ``details`` holds ``expected_type`` and ``actual_type``.
+    """
+
+    codes: ClassVar[tuple[str, ...]] = ("WRONG_API_KEY_TYPE",)
+
+
+class ConnectedAccountError(KnownError):
+    """A provider access token could not be had; :attr:`provider` and :attr:`scopes` say for what."""
+
+    http_status = 403
+    provider: str | None = None
+    scopes: tuple[str, ...] = ()
+
+
+class OAuthConnectionNotConnectedToUser(ConnectedAccountError):
+    """``OAUTH_CONNECTION_NOT_CONNECTED_TO_USER``: the user never connected this provider (or this account)."""
+
+    codes: ClassVar[tuple[str, ...]] = ("OAUTH_CONNECTION_NOT_CONNECTED_TO_USER",)
+
+
+class OAuthConnectionDoesNotHaveRequiredScope(ConnectedAccountError):
+    """``OAUTH_CONNECTION_DOES_NOT_HAVE_REQUIRED_SCOPE``: connected, but not with every scope asked for."""
+
+    codes: ClassVar[tuple[str, ...]] = ("OAUTH_CONNECTION_DOES_NOT_HAVE_REQUIRED_SCOPE",)
+
+
+class OAuthAccessTokenNotAvailableWithSharedOAuthKeys(ConnectedAccountError):
+    """``OAUTH_ACCESS_TOKEN_NOT_AVAILABLE_WITH_SHARED_OAUTH_KEYS``: the provider uses Stack's shared keys."""
+
+    http_status = 501
+    codes: ClassVar[tuple[str, ...]] = ("OAUTH_ACCESS_TOKEN_NOT_AVAILABLE_WITH_SHARED_OAUTH_KEYS",
+                                        "OAUTH_EXTRA_SCOPE_NOT_AVAILABLE_WITH_SHARED_OAUTH_KEYS")
+
+
+#: Plain-text answers (no known-error code) and the error each becomes.
+_PLAIN: tuple[tuple[str, type[StackAuthError]], ...] = (
+    ("Contact channel not found", ContactChannelNotFound),
+    ("Contact channel already exists", ContactChannelAlreadyExists),
+    ("User already has a password set", PasswordAlreadySet),
+    ("Client user deletion is not enabled", FeatureNotEnabled),
+    ("Client team creation is disabled", FeatureNotEnabled),
+    ("Team invitation not found", TeamInvitationNotFound),
+    ("Session not found", SessionNotFound),
+)
+
+
+def typed_plain_error(exc: StackAuthHTTPError) -> StackAuthError | None:
+    """The typed error for one of Stack's plain-text answers, or ``None`` when it is not one of them."""
+    for prefix, cls in _PLAIN:
+        if exc.body.startswith(prefix):
+            return cls(exc.body[:300])
+    return None

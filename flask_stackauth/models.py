@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 
@@ -259,3 +260,90 @@ class InvitationDetails:
         """Build the details from Stack's JSON object."""
         data = _object(data)
         return cls(team_id=_str(data, "team_id") or "", team_display_name=_str(data, "team_display_name") or "")
+
+
+def _when(millis: int | None) -> datetime | None:
+    return None if millis is None else datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A user or team API key. ``value`` (the secret) is set only in the answer that created the key.
+
+    Exactly one of ``user_id`` / ``team_id`` is set, as ``type`` (``"user"`` / ``"team"``) says.
+    """
+
+    id: str
+    type: str
+    description: str
+    is_public: bool
+    created_at_millis: int | None
+    user_id: str | None = None
+    team_id: str | None = None
+    expires_at_millis: int | None = None
+    manually_revoked_at_millis: int | None = None
+    last_four: str | None = None
+    value: str | None = field(default=None, repr=False, compare=False)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: Any) -> ApiKey:
+        """Build a key from Stack's JSON object (a creation answer, a list item or a check answer)."""
+        data = _object(data)
+        value = data.get("value")
+        raw = {k: v for k, v in data.items() if k != "value"}  # the secret is kept in ``value`` only
+        return cls(
+            id=_str(data, "id") or "",
+            type=_str(data, "type") or ("team" if "team_id" in data else "user"),
+            description=_str(data, "description") or "",
+            is_public=_bool(data, "is_public"),
+            created_at_millis=_int(data, "created_at_millis"),
+            user_id=_str(data, "user_id"),
+            team_id=_str(data, "team_id"),
+            expires_at_millis=_int(data, "expires_at_millis"),
+            manually_revoked_at_millis=_int(data, "manually_revoked_at_millis"),
+            last_four=value[-4:] if isinstance(value, str) else _str(_object(value), "last_four"),
+            value=value if isinstance(value, str) else None,
+            raw=raw,
+        )
+
+    @property
+    def owner_id(self) -> str:
+        """The id of the user or team that owns the key."""
+        return self.user_id or self.team_id or ""
+
+    @property
+    def created_at(self) -> datetime | None:
+        """When the key was created (UTC)."""
+        return _when(self.created_at_millis)
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When the key expires (UTC), or ``None`` if it never does."""
+        return _when(self.expires_at_millis)
+
+    @property
+    def manually_revoked_at(self) -> datetime | None:
+        """When the key was revoked (UTC), or ``None``."""
+        return _when(self.manually_revoked_at_millis)
+
+    @property
+    def is_revoked(self) -> bool:
+        """Whether the key has been revoked."""
+        return self.manually_revoked_at_millis is not None
+
+
+@dataclass(frozen=True)
+class ConnectedAccount:
+    """An OAuth account a user connected (``GET /connected-accounts/{user}``)."""
+
+    user_id: str
+    provider: str
+    provider_account_id: str
+
+    @classmethod
+    def from_json(cls, data: Any) -> ConnectedAccount:
+        """Build an account from Stack's JSON object."""
+        data = _object(data)
+        return cls(user_id=_str(data, "user_id") or "", provider=_str(data, "provider") or "",
+                   provider_account_id=_str(data, "provider_account_id") or "")

@@ -53,7 +53,8 @@ def refresh_session(state: StackAuthState, tokens: TokenSet) -> TokenSet:
         return TokenSet(answer.access_token, answer.refresh_token or tokens.refresh_token, exp)
 
     try:
-        fresh = state.refresher.refresh(tokens.refresh_token, run, min_valid=tokens.refresh_leeway(settings.refresh_leeway),
+        fresh = state.refresher.refresh(tokens.refresh_token, run,
+                                        min_valid=tokens.refresh_leeway(settings.refresh_leeway),
                                         timeout=settings.http_timeout * 2)
     except RefreshTokenError as exc:
         clear_tokens(session)

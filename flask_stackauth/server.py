@@ -16,11 +16,14 @@ import builtins
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from .client import AccessType, StackAuthClient
 from .errors import (
+    ApiKeyNotFound,
+    ApiKeysNotEnabled,
     NotSupportedByServer,
     PermissionNotFound,
     SessionNotFound,
@@ -29,8 +32,9 @@ from .errors import (
     TeamInvitationNotFound,
     TeamNotFound,
     UserNotFound,
+    typed_plain_error,
 )
-from .models import UNSET, ContactChannel, ServerUser, Session, Team, TeamInvitation, TokenPair, Unset
+from .models import UNSET, ApiKey, ContactChannel, ServerUser, Session, Team, TeamInvitation, TokenPair, Unset
 
 #: Stack's permission id syntax (``permissionDefinitionIdSchema``).
 PERMISSION_ID = re.compile(r"^\$?[a-z0-9_:]+$")
@@ -215,7 +219,8 @@ class Sessions(_Resource):
         return TokenPair(access, refresh)
 
     def list(self, user_id: str) -> list[Session]:
-        """The user's live sessions.
+        """The user's sessions, newest first, as Stack Auth lists them: expired ones included (the listing
+        does not filter on expiry) and impersonation sessions left out (unless the key is an admin key).
 
         :raises NotSupportedByServer: older servers (v2.7) cannot list sessions.
         :raises UserNotFound: no such user.
@@ -354,8 +359,6 @@ class Teams(_Resource):
         if not is_stack_id(invitation_id) or invitation_id not in {i.id for i in self.invitations(tid)}:
             # Checked first: real servers answer 500 for an invitation already used or revoked.
             raise TeamInvitationNotFound(f"Team {tid} has no pending invitation {str(invitation_id)[:100]}.")
-        from .account_api import typed_plain_error  # account_api builds on this module
-
         try:
             self._call("DELETE", f"/api/v1/team-invitations/{invitation_id}", params={"team_id": tid})
         except StackAuthHTTPError as exc:
@@ -427,6 +430,7 @@ class ServerAPI:
         self.sessions = Sessions(self)
         self.teams = Teams(self)
         self.permissions = Permissions(self)
+        self.api_keys = ApiKeysAPI(self)
 
     def __repr__(self) -> str:
         return f"<ServerAPI project={self._client.settings.project_id!r}>"
@@ -476,3 +480,112 @@ def call_stack(client: StackAuthClient, method: str, path: str, *, access_type: 
                 f"{method} {path}); it needs a newer Stack Auth server (or STACK_API_URL does not point at "
                 "Stack Auth).") from None
         raise
+
+
+# --- API keys (appended) ------------------------------------------------------------------------------------
+
+#: The shape of a Stack API key (``parseApiKeyParts`` in Stack's ``api-keys.tsx``): the kind is in the key.
+API_KEY_SHAPE = re.compile(r"^[A-Za-z0-9_]+_[A-Za-z0-9_]{45}[A-Za-z0-9_]{32}(user|team)[A-Za-z0-9_]574ck4u7h"
+                           r"[A-Za-z0-9_]{8}$")
+_API_KEY_MAX = 200
+
+
+def api_key_kind(key: object) -> str | None:
+    """``"user"`` or ``"team"`` for a string shaped like a Stack API key, else ``None`` (nothing is called)."""
+    if not isinstance(key, str) or len(key) > _API_KEY_MAX:
+        return None
+    match = API_KEY_SHAPE.match(key)
+    return match.group(1) if match else None
+
+
+def _millis(value: datetime | int | float | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("expires_at must be timezone-aware (e.g. datetime.now(timezone.utc) + ...)")
+        return int(value.timestamp() * 1000)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("expires_at must be a datetime, milliseconds since the epoch, or None")
+    return int(value)
+
+
+class ApiKeysAPI(_Resource):
+    """``stack.server.api_keys``: create, list, revoke and check user and team API keys.
+
+    The project must allow the kind of key (Stack dashboard, project settings); otherwise every call raises
+    :class:`~flask_stackauth.errors.ApiKeysNotEnabled`. Servers older than v2.8 have no API keys:
+    :class:`~flask_stackauth.errors.NotSupportedByServer`.
+    """
+
+    def _keys_call(self, kind: str, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            return self._call(method, path, feature=f"{kind} API keys", **kwargs)
+        except StackAuthHTTPError as exc:
+            # Stack's StatusError for a project with the feature off: a plain-text 400, no error code.
+            if exc.status == 400 and "API keys are not enabled" in exc.body:
+                raise ApiKeysNotEnabled(kind) from None
+            raise
+
+    @staticmethod
+    def _owner(user_id: str | None, team_id: str | None) -> tuple[str, str, str]:
+        """``(kind, field, id)`` for exactly one of ``user_id`` / ``team_id``."""
+        if (user_id is None) == (team_id is None):
+            raise ValueError("give exactly one of user_id or team_id")
+        if user_id is not None:
+            return "user", "user_id", _user_id(user_id)
+        return "team", "team_id", _team_id(team_id)
+
+    def create(self, *, user_id: str | None = None, team_id: str | None = None, description: str,
+               expires_at: datetime | int | None = None, is_public: bool = False) -> ApiKey:
+        """Create a key for a user or a team; the answer's ``value`` is the secret, shown this once.
+
+        :param expires_at: a timezone-aware datetime, or milliseconds since the epoch; ``None``: never.
+        :raises UserNotFound: / :raises TeamNotFound: unknown owner.
+        """
+        kind, owner_field, owner = self._owner(user_id, team_id)
+        body: dict[str, Any] = {"description": description, "expires_at_millis": _millis(expires_at),
+                                owner_field: owner}
+        if is_public:
+            body["is_public"] = True
+        return ApiKey.from_json(self._keys_call(kind, "POST", f"/api/v1/{kind}-api-keys", json=body))
+
+    def list(self, *, user_id: str | None = None, team_id: str | None = None) -> list[ApiKey]:
+        """The keys of a user or a team (revoked and expired ones included), newest first."""
+        kind, owner_field, owner = self._owner(user_id, team_id)
+        answer = self._keys_call(kind, "GET", f"/api/v1/{kind}-api-keys", params={owner_field: owner})
+        items = answer.get("items") if isinstance(answer, dict) else None
+        return [ApiKey.from_json(item) for item in items or []]
+
+    def revoke(self, key: ApiKey | str, *, team_id: str | None = None) -> ApiKey:
+        """Revoke a key (revoking twice keeps the first revocation time); answer the revoked key.
+
+        Pass the :class:`ApiKey`, or its id: a bare id is a user key unless ``team_id`` names its team.
+
+        :raises ApiKeyNotFound: no such key.
+        """
+        if isinstance(key, ApiKey):
+            key_id, kind, team_id = key.id, key.type, key.team_id if key.type == "team" else None
+        else:
+            key_id, kind = key, "team" if team_id is not None else "user"
+        if not is_stack_id(key_id):
+            raise ApiKeyNotFound("API_KEY_NOT_FOUND", "API key not found.", None, 404)
+        params = {"team_id": _team_id(team_id)} if kind == "team" and team_id is not None else None
+        return ApiKey.from_json(self._keys_call(kind, "PATCH", f"/api/v1/{kind}-api-keys/{key_id}",
+                                                params=params, json={"revoked": True}))
+
+    def check(self, key: str, *, team: bool | None = None) -> ApiKey:
+        """The key's record if Stack accepts it (the kind is read from the key unless ``team`` says).
+
+        A string that cannot be a Stack API key is refused here, without a call.
+
+        :raises ApiKeyNotFound: unknown or malformed key. :raises ApiKeyRevoked: / :raises ApiKeyExpired:
+        :raises WrongApiKeyType: ``team`` says another kind than the key is.
+        """
+        kind = api_key_kind(key)
+        if kind is None:
+            raise ApiKeyNotFound("API_KEY_NOT_FOUND", "API key not found.", None, 404)
+        if team is not None:
+            kind = "team" if team else "user"
+        return ApiKey.from_json(self._keys_call(kind, "POST", f"/api/v1/{kind}-api-keys/check",
+                                                json={"api_key": key}))

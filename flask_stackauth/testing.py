@@ -44,7 +44,9 @@ def emulator_config(server: EmulatorServer) -> dict[str, Any]:
 def _find_or_create_user(server: EmulatorServer, email: str, **fields: Any) -> dict[str, Any]:
     import requests
 
-    answer = requests.get(f"{server.url}/api/v1/users", params={"query": email}, timeout=10, headers={
+    # Restricted and anonymous users are listed only when asked for, as on real servers.
+    params = {"query": email, "include_restricted": "true", "include_anonymous": "true"}
+    answer = requests.get(f"{server.url}/api/v1/users", params=params, timeout=10, headers={
         "x-stack-access-type": "server", "x-stack-project-id": server.project_id,
         "x-stack-secret-server-key": server.secret_server_key})
     answer.raise_for_status()
@@ -54,16 +56,20 @@ def _find_or_create_user(server: EmulatorServer, email: str, **fields: Any) -> d
     return server.emulator.create_user(email, **fields)
 
 
-def sign_in_client(server: EmulatorServer, client: FlaskClient, email: str = "user@example.com",
-                   **fields: Any) -> dict[str, Any]:
-    """Put a real emulator session for ``email`` (created if needed) into ``client``'s Flask session."""
+def sign_in_client(server: EmulatorServer, client: FlaskClient, email: str = "user@example.com", *,
+                   expires_in: float | None = None, **fields: Any) -> dict[str, Any]:
+    """Put a real emulator session for ``email`` (created if needed) into ``client``'s Flask session.
+
+    :param expires_in: seconds the access token has left (default: a fresh token); a small value puts it inside
+        the app's refresh leeway, so the next protected request refreshes it first.
+    """
     from .config import check_unchanged
     from .extension import get_state
     from .tokens import TokenSet, peek_claims, save_tokens
 
     check_unchanged(get_state(client.application).settings, client.application.config)
     user = _find_or_create_user(server, email, **fields)
-    pair = server.emulator.create_session(user["id"])
+    pair = server.emulator.create_session(user["id"], expires_in=expires_in)
     tokens = TokenSet(pair["access_token"], pair["refresh_token"], int(peek_claims(pair["access_token"])["exp"]))
     with client.session_transaction() as session:
         save_tokens(session, tokens)
@@ -93,10 +99,14 @@ def stackauth_config(stackauth_emulator: EmulatorServer) -> dict[str, Any]:
 
 @pytest.fixture
 def stackauth_login(stackauth_emulator: EmulatorServer) -> Callable[..., dict[str, Any]]:
-    """``stackauth_login(client, email=..., **user_fields)``: sign a test client in; returns the user."""
+    """``stackauth_login(client, email=..., expires_in=None, **user_fields)``: sign a test client in; returns the user.
 
-    def login(client: FlaskClient, email: str = "user@example.com", **fields: Any) -> dict[str, Any]:
-        return sign_in_client(stackauth_emulator, client, email, **fields)
+    ``expires_in=5`` signs in with an access token that has 5 seconds left, to test refresh.
+    """
+
+    def login(client: FlaskClient, email: str = "user@example.com", *, expires_in: float | None = None,
+              **fields: Any) -> dict[str, Any]:
+        return sign_in_client(stackauth_emulator, client, email, expires_in=expires_in, **fields)
 
     return login
 

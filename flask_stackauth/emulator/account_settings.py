@@ -2,11 +2,10 @@
 
 HTTP (JSON POSTs, not counted as API calls):
 
-- ``/_emulator/project-config`` ``{"client_user_deletion_enabled": true, ...}``: set any of
-  :data:`PROJECT_FLAGS` (what ``GET /projects/current`` shows and the routes obey); answers the new values;
 - ``/_emulator/account-settings`` ``{"unknown_email_delay": 2.5, "seat_limit": 1}``: see
   :class:`AccountSettings`.
 
+Project toggles over HTTP are ``/_emulator/project`` (:mod:`.project_controls`, every project setting).
 Python: :func:`configure_project` and :func:`settings` (``settings(emu).seat_limit = 1``).
 """
 
@@ -102,15 +101,6 @@ class _BadControl(Exception):
 @bp.errorhandler(_BadControl)
 def _bad(err: _BadControl) -> Response:
     return json_response({"error": str(err)}, status=400)
-
-
-@bp.route("/project-config", methods=["POST"])
-def project_config() -> Response:
-    """Set project toggles."""
-    try:
-        return json_response(configure_project(get_emulator(), **_body()))
-    except (ValueError, TypeError) as err:
-        raise _BadControl(str(err)) from None
 
 
 @bp.route("/account-settings", methods=["POST"])

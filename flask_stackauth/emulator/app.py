@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 #: Route modules (relative to this package); each exposes ``bp``, a Flask blueprint.
 #: Add a module name here to serve more endpoints.
 ROUTE_MODULES: list[str] = ["oauth", "auth", "users", "provider", "controls", "mfa", "otp", "teams",
-                             "account_settings", "passwords", "contact_channels", "invitations"]
+                             "account_settings", "passwords", "contact_channels", "invitations",
+                             "webhook_controls", "apikeys", "connected", "project_controls"]
+# The console (server-rendered pages at /_emulator/): only ever part of the emulator's own app.
+ROUTE_MODULES.append("console")
 
 _REQUEST_ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 

@@ -15,6 +15,9 @@ from .state import User
 
 bp = api_blueprint("stack_auth", __name__)
 
+#: The request keys of a smart route declaring ``auth`` then ``body`` (sign-up, sign-in, session creation).
+SMART_AUTH_BODY = ("auth", "body")
+
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 70
 
@@ -33,7 +36,7 @@ STRICT_EMAIL = Str().email().max(256).matches(r"/^[^.]+(\.[^.]+)*@.*\.[^.][^.]+$
 #: The bot-challenge fields every sign-up form may carry (lib/turnstile.tsx).
 BOT_CHALLENGE_FIELDS = {
     "bot_challenge_token": Str(),
-    "bot_challenge_phase": Str(),
+    "bot_challenge_phase": Str().one_of("invisible", "visible"),
     "bot_challenge_unavailable": Str().one_of("true"),
 }
 _SIGN_UP = Obj(
@@ -90,9 +93,10 @@ def refresh_current() -> Response:
     emu = get_emulator()
     require_auth()
     refresh_token = request.headers.get("x-stack-refresh-token")
-    if not refresh_token:
+    # yupTuple([yupString().defined()]): an empty header is a defined string, so it is a token not found.
+    if refresh_token is None:
         raise E.schema_error(request.method, request.path, ["headers.x-stack-refresh-token must be defined"])
-    sess = emu.valid_session(refresh_token)
+    sess = emu.valid_session(refresh_token) if refresh_token else None
     if sess is None:
         raise E.refresh_token_not_found_or_expired()
     return json_response({"access_token": emu.access_token_for_session(sess)})
@@ -153,15 +157,14 @@ def delete_session(session_id: str) -> Response:
     v = validate(
         params={"id": (Str().uuid().defined(), session_id)}, query=_SESSIONS_QUERY, current_user_id=_own_id(auth)
     )
-    uid = str(v.query["user_id"])
-    if auth.type == "client" and (auth.user is None or uid != auth.user.id):
-        raise E.StatusError(403, "Client can only delete sessions for their own user.")
-    if session_id == auth.refresh_token_id:
-        raise E.cannot_delete_current_session()
+    del v  # user_id is required but unused: the crud's onDelete finds the session by id alone
     with emu.lock:
         sess = emu.data.sessions.get(session_id)
-        if sess is None or (auth.type == "client" and sess.user_id != uid):
+        # A client may only delete its own user's sessions: another's is "not found", whatever user_id says.
+        if sess is None or (auth.type == "client" and (auth.user is None or sess.user_id != auth.user.id)):
             raise E.StatusError(404, "Session not found.")
+        if session_id == auth.refresh_token_id:
+            raise E.cannot_delete_current_session()
         del emu.data.sessions[session_id]
     return json_response({"success": True})
 
@@ -171,7 +174,7 @@ def create_session() -> Response:
     """Server: create a session for any user."""
     emu = get_emulator()
     auth = require_auth("server", "admin")
-    body = validate(body=_CREATE_SESSION, current_user_id=_own_id(auth)).body
+    body = validate(body=_CREATE_SESSION, current_user_id=_own_id(auth), request_keys=SMART_AUTH_BODY).body
     user_id = body["user_id"]
     expires_in_millis = body.get("expires_in_millis", 365 * 24 * 3600 * 1000)
     is_impersonation = body.get("is_impersonation")
@@ -194,7 +197,7 @@ def password_sign_up() -> Response:
     """Create a password user and sign it in."""
     emu = get_emulator()
     auth = require_auth()
-    body = validate(body=_SIGN_UP_V27 if emu.legacy_tokens else _SIGN_UP).body
+    body = validate(body=_SIGN_UP_V27 if emu.legacy_tokens else _SIGN_UP, request_keys=SMART_AUTH_BODY).body
     email, password = str(body["email"]), str(body["password"])
     callback_url = body.get("verification_callback_url")
     project = auth.project
@@ -231,7 +234,7 @@ def password_sign_in() -> Response:
     """Sign in with email and password."""
     emu = get_emulator()
     auth = require_auth()
-    body = validate(body=_SIGN_IN).body
+    body = validate(body=_SIGN_IN, request_keys=SMART_AUTH_BODY).body
     email, password = str(body["email"]), str(body["password"])
     if not auth.project.credential_enabled:
         raise E.password_authentication_not_enabled()

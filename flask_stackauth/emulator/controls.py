@@ -8,8 +8,12 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from .context import get_emulator, json_response
+from .mailbox import outbox
+from .same_origin import refuse_cross_site
 
 bp = Blueprint("emulator_controls", __name__, url_prefix="/_emulator")
+# A web page open in the developer's browser must not be able to reset or fault the emulator.
+bp.before_request(refuse_cross_site)
 
 
 def _body() -> dict[str, Any]:
@@ -143,5 +147,5 @@ def calls() -> Response:
 
 @bp.route("/emails", methods=["GET"])
 def emails() -> Response:
-    """Emails the emulator sent."""
-    return json_response({"items": list(get_emulator().emails)})
+    """Emails the emulator sent: ``link_code`` is the code in the link, ``otp`` the one a user types."""
+    return json_response({"items": outbox(get_emulator())})

@@ -66,6 +66,13 @@ class Emulator:
         self.data = EmulatorData()
         self._known_bases: set[str] = set()
         self.reset_hooks: list[Callable[[Emulator], None]] = []
+        from . import events
+        from .webhooks import WebhookHub
+
+        #: The emulator's Svix: webhook endpoints, signed deliveries and their log (see :mod:`.webhooks`).
+        self.webhooks = WebhookHub()
+        events.observe(self)
+        self.reset_hooks.append(events.on_reset)
         from .app import create_app
 
         self.wsgi_app: Flask = create_app(self)
@@ -157,7 +164,7 @@ class Emulator:
 
     @property
     def emails(self) -> list[dict[str, Any]]:
-        """Emails the emulator "sent" (dicts with to, subject, body, code, link)."""
+        """Emails the emulator "sent" (dicts with to, subject, body, link, link_code, and otp for sign-in codes)."""
         return self.data.emails
 
     # --- users, teams, sessions -------------------------------------------------------------
@@ -170,8 +177,9 @@ class Emulator:
         display_name: str | None = None,
         email_verified: bool = True,
         anonymous: bool = False,
+        restricted_by_admin: bool = False,
     ) -> dict[str, Any]:
-        """Create a user directly and return its server JSON."""
+        """Create a user directly and return its server JSON (``restricted_by_admin``: a restricted user)."""
         from .serialize import user_json
 
         user = self.add_user(
@@ -182,6 +190,9 @@ class Emulator:
             email_auth_enabled=email is not None,
             anonymous=anonymous,
         )
+        if restricted_by_admin:
+            with self.lock:
+                user.restricted_by_admin = True
         return user_json(self, user, server=True)
 
     def add_user(
@@ -278,12 +289,18 @@ class Emulator:
                     return sess
         return None
 
-    def create_session(self, user_id: str) -> dict[str, str]:
-        """Create a session for ``user_id``; return ``{"access_token", "refresh_token"}``."""
+    def create_session(self, user_id: str, *, expires_in: float | None = None) -> dict[str, str]:
+        """Create a session for ``user_id``; return ``{"access_token", "refresh_token"}``.
+
+        :param expires_in: seconds the access token has left; it was issued earlier, so that its lifetime
+            (``exp - iat``) stays the configured one. For tests of refresh: such a token is inside an app's
+            refresh leeway, which is capped at half a token's lifetime.
+        """
         if user_id not in self.data.users:
             raise KeyError(user_id)
         sess = self.new_session(user_id)
-        return {"access_token": self.access_token_for_session(sess), "refresh_token": sess.refresh_token}
+        return {"access_token": self.access_token_for_session(sess, expires_in=expires_in),
+                "refresh_token": sess.refresh_token}
 
     # --- tokens -----------------------------------------------------------------------------
 
@@ -314,9 +331,20 @@ class Emulator:
             self.issuer_for(project_id, kind, base) for base in bases for kind in ("normal", "anonymous", "restricted")
         }
 
-    def access_token_for_session(self, sess: Session) -> str:
-        """Mint an access token for a session and remember it (legacy tokens carry no session id)."""
-        token = self.mint_access_token(sess.user_id, refresh_token_id=sess.id)
+    def access_token_for_session(self, sess: Session, *, expires_in: float | None = None) -> str:
+        """Mint an access token for a session and remember it (legacy tokens carry no session id).
+
+        :param expires_in: seconds the token has left (see :meth:`create_session`); default: its whole lifetime.
+        """
+        iat: float | None = None
+        lifetime: float | None = None
+        if expires_in is not None:
+            life = self.access_token_lifetime
+            if expires_in < life:
+                iat = self.now() - (life - expires_in)
+            else:
+                lifetime = expires_in
+        token = self.mint_access_token(sess.user_id, refresh_token_id=sess.id, iat=iat, lifetime=lifetime)
         if self.legacy_tokens:
             with self.lock:
                 self.data.legacy_token_sessions[token] = sess.id

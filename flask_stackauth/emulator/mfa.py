@@ -25,8 +25,9 @@ from flask.blueprints import BlueprintSetupState
 
 from . import errors as E
 from .auth import tokens_for
-from .context import api_blueprint, body_dict, get_emulator, json_response, require_auth, schema_error
-from .verification import check_code_field, create_code, find_code, mark_used
+from .context import api_blueprint, get_emulator, json_response, require_auth
+from .schema import Obj, Str, validate
+from .verification import CODE_HANDLER_KEYS, CODE_LENGTH, create_code, find_code, mark_used
 
 if TYPE_CHECKING:
     from .core import Emulator
@@ -84,25 +85,19 @@ def _totp_ok(emu: Emulator, user: User, submitted: str) -> bool:
     return hmac.compare_digest(expected.encode(), submitted.encode("utf-8", "replace"))
 
 
+#: mfa/sign-in/verification-code-handler.tsx: the code handler's body with the handler's own requestBody.
+_MFA_BODY = Obj({"code": Str().length(CODE_LENGTH).defined()}).concat(
+    Obj({"type": Str().one_of("totp").defined(), "totp": Str().defined()}).defined()
+)
+
+
 @bp.route("/auth/mfa/sign-in", methods=["POST"])
 def mfa_sign_in() -> Response:
     """Complete a sign-in with the attempt code and a current TOTP code."""
     emu = get_emulator()
     require_auth()
-    body = body_dict()
-    problems: list[str] = []
-    raw = check_code_field(body, problems)
-    kind, code = body.get("type"), body.get("totp")
-    if kind is None:
-        problems.append("body.type must be defined")
-    elif kind != "totp":
-        problems.append("body.type must be one of the following values: totp")
-    if code is None:
-        problems.append("body.totp must be defined")
-    elif not isinstance(code, str):
-        problems.append(f"body.totp must be a `string` type, but the final value was: `{json.dumps(code)}`.")
-    if problems or raw is None or not isinstance(code, str):
-        raise schema_error(problems)
+    body = validate(body=_MFA_BODY, request_keys=CODE_HANDLER_KEYS).body
+    raw, code = str(body["code"]), str(body["totp"])
     vc = find_code(emu, "mfa", raw)
     user_id = str(vc.data["user_id"])
     with emu.lock:

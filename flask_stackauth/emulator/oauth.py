@@ -12,10 +12,13 @@ from urllib.parse import quote, unquote, urlencode
 
 from flask import Response, after_this_request, g, request
 
+from . import connected
 from . import errors as E
-from .context import Fields, _decode_access_token, api_blueprint, get_emulator, json_response, query_fields
+from .auth import BOT_CHALLENGE_FIELDS
+from .context import _decode_access_token, api_blueprint, get_emulator, json_response
 from .core import Emulator
 from .redirects import add_query, is_valid_url, validate_redirect_url
+from .schema import Obj, Str, validate
 from .state import PUBLIC_CLIENT_SENTINEL, AuthorizationCode, OAuthFlow, ProjectConfig, User
 
 bp = api_blueprint("stack_oauth", __name__)
@@ -23,17 +26,42 @@ bp = api_blueprint("stack_oauth", __name__)
 OUTER_FLOW_SECONDS = 10 * 60
 AUTHORIZATION_CODE_SECONDS = 5 * 60
 INNER_COOKIE_PREFIX = "stack-oauth-inner-"
-_AUTHORIZE_REQUIRED = (
-    "response_type",
-    "grant_type",
-    "client_id",
-    "client_secret",
-    "redirect_uri",
-    "scope",
-    "state",
-    "code_challenge_method",
-    "code_challenge",
-)
+#: The OAuth parameters of GET /auth/oauth/authorize (auth/oauth/authorize/[provider_id]/route.tsx), both versions.
+_AUTHORIZE_OAUTH = {
+    "client_id": Str().defined(),
+    "client_secret": Str().defined(),
+    "redirect_uri": Str().url().defined(),
+    "scope": Str().defined(),
+    "state": Str().defined(),
+    "grant_type": Str().one_of("authorization_code").defined(),
+    "code_challenge": Str().defined(),
+    "code_challenge_method": Str().defined(),
+    "response_type": Str().defined(),
+}
+_AUTHORIZE_CUSTOM = {
+    "type": Str().one_of("authenticate", "link"),
+    "token": Str(),
+    "provider_scope": Str(),
+    "error_redirect_url": Str().url(),
+    "error_redirect_uri": Str().url(),
+}
+#: v2.8: unknown parameters pass (noUnknown(false): browsers inject some), JSON mode and bot-challenge fields.
+_AUTHORIZE_QUERY = Obj(
+    {
+        **_AUTHORIZE_CUSTOM,
+        "after_callback_redirect_url": Str().url(),
+        "stack_response_mode": Str().one_of("json", "redirect"),
+        **BOT_CHALLENGE_FIELDS,
+        **_AUTHORIZE_OAUTH,
+    }
+).unknown()
+#: v2.7.16 (source of 2025-02-20): no JSON mode, no bot challenge, a plain-string after-callback URL, and
+#: unknown parameters refused like in any other query.
+_LEGACY_AUTHORIZE_QUERY = Obj({**_AUTHORIZE_CUSTOM, "after_callback_redirect_url": Str(), **_AUTHORIZE_OAUTH})
+#: POST /auth/oauth/token: only these are yup's; the rest is node-oauth2-server's (``.unknown()``).
+_GRANT_TYPE = Str().one_of("authorization_code", "refresh_token").defined()
+_TOKEN_BODY = Obj({"grant_type": _GRANT_TYPE, "client_id": Str(), "client_secret": Str()}).unknown().defined()
+_LEGACY_TOKEN_BODY = Obj({"grant_type": _GRANT_TYPE}).unknown().defined()
 
 
 def check_publishable_key(emu: Emulator, project: ProjectConfig, key: str | None) -> str:
@@ -60,26 +88,17 @@ def project_for_client_id(emu: Emulator, client_id: str) -> ProjectConfig | None
 def authorize(provider_id: str) -> Response:
     """Start an OAuth flow: redirect (307 + inner cookie) or JSON ``{"location"}``."""
     emu = get_emulator()
-    q = query_fields()
-    values: dict[str, str | None] = {}
-    for name in _AUTHORIZE_REQUIRED:
-        one_of = ["authorization_code"] if name == "grant_type" else None
-        values[name] = q.string(name, required=True, one_of=one_of)
-    type_ = q.string("type", one_of=["authenticate", "link"]) or "authenticate"
-    response_mode = q.string("stack_response_mode", one_of=["json", "redirect"]) or "redirect"
-    if emu.legacy_tokens:
-        response_mode = "redirect"  # v2.7 has no JSON mode: the parameter is ignored like any unknown one
-    token = q.string("token") or ""
-    error_redirect = q.string("error_redirect_uri") or q.string("error_redirect_url")
-    after_callback = q.string("after_callback_redirect_url")
-    for name in ("redirect_uri", "error_redirect_uri", "error_redirect_url", "after_callback_redirect_url"):
-        value = request.args.get(name)
-        if value is not None and not is_valid_url(value):
-            q.problems.append(f"query.{name} is not a valid URL")
-    method = values["code_challenge_method"]
-    if method is not None and method not in ("S256", "plain"):
-        q.problems.append("query.code_challenge_method must be one of the following values: S256, plain")
-    q.check()
+    values: dict[str, Any] = validate(
+        params={"provider_id": (Str().defined(), provider_id)},
+        query=_LEGACY_AUTHORIZE_QUERY if emu.legacy_tokens else _AUTHORIZE_QUERY,
+        request_keys=("params", "query"),
+    ).query
+    type_ = values.get("type", "authenticate")
+    response_mode = "redirect" if emu.legacy_tokens else values.get("stack_response_mode", "redirect")
+    token = values.get("token", "")
+    provider_scope = values.get("provider_scope") or None
+    error_redirect = values.get("error_redirect_uri") or values.get("error_redirect_url")
+    after_callback = values.get("after_callback_redirect_url")
     client_id = str(values["client_id"])
 
     project = project_for_client_id(emu, client_id)
@@ -94,6 +113,8 @@ def authorize(provider_id: str) -> Response:
         raise E.oauth_provider_not_found_or_not_enabled()
     if type_ == "link" and not token:
         raise E.StatusError(400, "?token= query parameter is required for link type")
+    if provider_scope and connected.shared_keys(emu):
+        raise connected.extra_scope_not_available()
     if after_callback and not validate_redirect_url(after_callback, project):
         raise E.redirect_url_not_whitelisted()
 
@@ -124,6 +145,7 @@ def authorize(provider_id: str) -> Response:
         after_callback_redirect_url=after_callback,
         response_mode=response_mode,
         expires_at=emu.now() + OUTER_FLOW_SECONDS,
+        provider_scope=provider_scope,
     )
     with emu.lock:
         emu.data.flows[inner_state] = flow
@@ -287,6 +309,7 @@ def callback(provider_id: str) -> Response:
                 400, "unsupported_response_type", "Unsupported response type: `response_type` is not supported"
             )
         user, new_user = _sign_in_user(emu, flow, project, pcode.email)
+        connected.record_connection(emu, user.id, provider_id, pcode.email, flow.provider_scope)
         code = AuthorizationCode(
             code=secrets.token_hex(32),
             project_id=project.id,
@@ -337,20 +360,20 @@ def _basic_credentials() -> tuple[str | None, str | None]:
     return unquote(cid), unquote(secret)
 
 
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 @bp.route("/auth/oauth/token", methods=["POST"])
 def token() -> Response:
     """Exchange an authorization code or a refresh token for tokens."""
     emu = get_emulator()
-    body = g.get("body")
-    if body is None:
-        raise E.schema_error(request.method, request.path, ["body must be defined"])
-    if not isinstance(body, dict):
-        raise E.schema_error(request.method, request.path, ["body must be a `object` type"])
-    f = Fields("body", body)
-    grant_type = f.string("grant_type", required=True, one_of=["authorization_code", "refresh_token"])
-    client_id = f.string("client_id")
-    client_secret = f.string("client_secret")
-    f.check()
+    checked = validate(body=_LEGACY_TOKEN_BODY if emu.legacy_tokens else _TOKEN_BODY, request_keys=("body",)).body
+    body: dict[str, Any] = g.get("body")
+    grant_type = checked["grant_type"]
+    # v2.7 reads the client credentials through node-oauth2-server alone (no yup cast).
+    client_id = checked.get("client_id") if not emu.legacy_tokens else _str_or_none(body.get("client_id"))
+    client_secret = checked.get("client_secret") if not emu.legacy_tokens else _str_or_none(body.get("client_secret"))
     if not client_id and not client_secret:
         client_id, client_secret = _basic_credentials()
     legacy = emu.legacy_tokens

@@ -2,31 +2,40 @@
 
 Sending "mails" a 45-character code: the link is ``callback_url`` plus ``code=<45 chars>``, the text shows
 the first six characters in upper case, and the answer is ``{"nonce"}`` (the other 39). Mails land in
-``emu.emails`` (``GET /_emulator/emails``) with ``type: "magic_link"``, ``otp``, ``code`` and ``link``.
+``emu.emails`` (``GET /_emulator/emails``) with ``type: "magic_link"``, ``otp`` (the 6 typed
+characters), ``link_code`` (the 45 in the link) and ``link``.
 """
 
 from __future__ import annotations
 
 import json
-import re
 
 from flask import Response
 
 from . import errors as E
-from .auth import tokens_for
-from .context import AuthContext, api_blueprint, body_dict, get_emulator, json_response, require_auth, schema_error
+from .auth import BOT_CHALLENGE_FIELDS, STRICT_EMAIL, tokens_for
+from .context import AuthContext, api_blueprint, get_emulator, json_response, require_auth
 from .core import Emulator
 from .mfa import mfa_required, needs_totp
-from .redirects import add_query, is_valid_url, validate_redirect_url
+from .redirects import add_query, validate_redirect_url
+from .schema import Obj, Str, validate
 from .state import User
-from .verification import check_code_field, create_code, find_code, mark_used
+from .verification import CODE_BODY, CODE_HANDLER_KEYS, create_code, find_code, mark_used
 
 bp = api_blueprint("stack_otp", __name__)
 
-MAX_EMAIL_LENGTH = 256
-# Stack's ``strictEmailSchema``: yup's email check plus this pattern.
-_STRICT_EMAIL = re.compile(r"^[^.]+(\.[^.]+)*@.*\.[^.][^.]+$")
-_BASIC_EMAIL = re.compile(r"^[^\s@]+@[^\s@]+$")
+#: send-sign-in-code's request keys (auth, body, clientVersion), for yup's problem order.
+_SEND_KEYS = ("auth", "body", "clientVersion")
+_SIGN_IN = CODE_BODY  # no requestBody of its own
+#: signInEmailSchema and emailOtpSignInCallbackUrlSchema (schema-fields.ts), with the bot-challenge fields.
+_SEND = Obj({"email": STRICT_EMAIL.defined(), "callback_url": Str().url().defined(), **BOT_CHALLENGE_FIELDS}).defined()
+#: v2.7.16: strictEmailSchema had no length limit and a looser pattern; no bot challenge.
+_LEGACY_SEND = Obj(
+    {
+        "email": Str().email().matches(r"/^[^.].*@.*\.[^.][^.]+$/").defined(),
+        "callback_url": Str().url().defined(),
+    }
+).defined()
 
 
 def _user_email_already_exists_unverified(email: str) -> E.KnownError:
@@ -59,26 +68,8 @@ def send_sign_in_code() -> Response:
     """Mail a sign-in code; answer ``{"nonce"}``."""
     emu = get_emulator()
     auth = require_auth()
-    body = body_dict()
-    problems: list[str] = []
-    email, callback_url = body.get("email"), body.get("callback_url")
-    for name, value in (("email", email), ("callback_url", callback_url)):
-        if value is None:
-            problems.append(f"body.{name} must be defined")
-        elif not isinstance(value, str):
-            problems.append(f"body.{name} must be a `string` type, but the final value was: `{json.dumps(value)}`.")
-    if isinstance(email, str) and (
-        len(email) > MAX_EMAIL_LENGTH or not _BASIC_EMAIL.match(email) or not _STRICT_EMAIL.match(email)
-    ):
-        problems.append("body.email must be a valid email")
-    if isinstance(callback_url, str):
-        if " " in callback_url:
-            problems.append("body.callback_url contains spaces")
-        elif not is_valid_url(callback_url):
-            problems.append("body.callback_url is not a valid URL")
-    if problems:
-        raise schema_error(problems)
-    assert isinstance(email, str) and isinstance(callback_url, str)
+    body = validate(body=_LEGACY_SEND if emu.legacy_tokens else _SEND, request_keys=_SEND_KEYS).body
+    email, callback_url = str(body["email"]), str(body["callback_url"])
     if not auth.project.magic_link_enabled:
         raise E.StatusError(403, "OTP sign-in is not enabled for this project")
     _otp_user(emu, auth, email)
@@ -93,7 +84,7 @@ def send_sign_in_code() -> Response:
                 "to": email,
                 "subject": f"Sign in to {emu.project.display_name}: Your code is {otp}",
                 "body": f"Your sign-in code is {otp}. Or sign in with this link: {link}",
-                "code": vc.code,
+                "link_code": vc.code,
                 "otp": otp,
                 "link": link,
                 "type": "magic_link",
@@ -107,11 +98,7 @@ def otp_sign_in() -> Response:
     """Sign in with the mailed link's code, or the typed six characters followed by the nonce."""
     emu = get_emulator()
     auth = require_auth()
-    body = body_dict()
-    problems: list[str] = []
-    raw = check_code_field(body, problems)
-    if problems or raw is None:
-        raise schema_error(problems)
+    raw = str(validate(body=_SIGN_IN, request_keys=CODE_HANDLER_KEYS).body["code"])
     vc = find_code(emu, "otp", raw)
     mark_used(emu, vc)
     email = str(vc.data["email"])

@@ -2,45 +2,67 @@
 
 from __future__ import annotations
 
-import html
 import secrets
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, render_template, request
 
 from .context import get_emulator
 from .redirects import add_query
 from .state import ProviderCode, ProviderInteraction
 
-bp = Blueprint("mock_oauth", __name__, url_prefix="/mock-oauth")
+if TYPE_CHECKING:
+    from .core import Emulator
 
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Mock OAuth: sign in with {provider}</title></head>
-<body>
-<h1>Sign in with {provider}</h1>
-<p>Mock provider of the Stack Auth emulator: any email signs in, no password.</p>
-{error}
-<form method="post" action="/mock-oauth/interaction/{uid}/login">
-<label for="login">Email</label>
-<input id="login" name="login" type="email" required autofocus>
-<button type="submit">Sign in</button>
-</form>
-<form method="post" action="/mock-oauth/interaction/{uid}/abort">
-<button type="submit">Cancel</button>
-</form>
-</body>
-</html>
-"""
+bp = Blueprint("mock_oauth", __name__, url_prefix="/mock-oauth", template_folder="templates")
+
+#: How providers name themselves on their sign-in pages (Stack's provider ids are lower case).
+PROVIDER_NAMES = {
+    "apple": "Apple", "bitbucket": "Bitbucket", "discord": "Discord", "facebook": "Facebook", "github": "GitHub",
+    "gitlab": "GitLab", "google": "Google", "linkedin": "LinkedIn", "microsoft": "Microsoft", "spotify": "Spotify",
+    "twitch": "Twitch", "x": "X",
+}
+#: Where :func:`preselect_login` keeps the console's pending "sign in as" (``emu.data.ext``: reset drops it).
+LOGIN_HINT_KEY = "console_login_hint"
+LOGIN_HINT_SECONDS = 120.0
+
+
+def provider_name(provider_id: str) -> str:
+    """The display name of a provider id (``github`` → ``GitHub``)."""
+    return PROVIDER_NAMES.get(provider_id, provider_id.capitalize())
 
 
 def _page(interaction: ProviderInteraction, error: str = "", status: int = 200) -> Response:
-    body = _PAGE.format(
-        provider=html.escape(interaction.client_id),
-        uid=html.escape(quote(interaction.uid, safe="")),
-        error=f'<p role="alert">{html.escape(error)}</p>' if error else "",
-    )
+    body = render_template("emulator/provider.html", provider_name=provider_name(interaction.client_id),
+                           uid=interaction.uid, error=error)
     return Response(body, status=status, content_type="text/html; charset=utf-8")
+
+
+def preselect_login(emu: Emulator, provider_id: str, email: str) -> None:
+    """Make the next login at ``provider_id`` (within two minutes) sign in as ``email`` without a form.
+
+    The console's "sign in as" uses it: the browser then goes through the app's normal OAuth sign-in.
+    """
+    with emu.lock:
+        emu.data.ext[LOGIN_HINT_KEY] = (provider_id, email, emu.now() + LOGIN_HINT_SECONDS)
+
+
+def _take_login_hint(emu: Emulator, provider_id: str) -> str | None:
+    with emu.lock:
+        hint = emu.data.ext.pop(LOGIN_HINT_KEY, None)
+    if hint is None:
+        return None
+    hinted_provider, email, expires_at = hint
+    return email if hinted_provider == provider_id and expires_at >= emu.now() else None
+
+
+def _finish_login(emu: Emulator, interaction: ProviderInteraction, login: str) -> Response:
+    code = ProviderCode(code=secrets.token_urlsafe(32), client_id=interaction.client_id, email=login)
+    with emu.lock:
+        emu.data.provider_codes[code.code] = code
+        emu.data.interactions.pop(interaction.uid, None)
+    return _see_other(add_query(interaction.redirect_uri, [("code", code.code), ("state", interaction.state)]))
 
 
 def _see_other(location: str) -> Response:
@@ -70,7 +92,10 @@ def auth() -> Response:
     )
     with emu.lock:
         emu.data.interactions[interaction.uid] = interaction
-    return _see_other(f"/mock-oauth/interaction/{interaction.uid}")
+    hinted = _take_login_hint(emu, client_id)
+    if hinted is not None:
+        return _finish_login(emu, interaction, hinted)
+    return _see_other(f"/mock-oauth/interaction/{quote(interaction.uid, safe='')}")
 
 
 @bp.route("/interaction/<uid>", methods=["GET"])
@@ -95,12 +120,7 @@ def interaction_login(uid: str) -> Response:
     login = (request.form.get("login") or "").strip()
     if not login:
         return _page(interaction, "Enter an email address.", status=400)
-    code = ProviderCode(code=secrets.token_urlsafe(32), client_id=interaction.client_id, email=login)
-    with emu.lock:
-        emu.data.provider_codes[code.code] = code
-        emu.data.interactions.pop(uid, None)
-    location = add_query(interaction.redirect_uri, [("code", code.code), ("state", interaction.state)])
-    return _see_other(location)
+    return _finish_login(emu, interaction, login)
 
 
 @bp.route("/interaction/<uid>/abort", methods=["POST"])

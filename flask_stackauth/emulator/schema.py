@@ -93,6 +93,9 @@ class Field:
     tests: tuple[tuple[str, Any], ...] = ()
     fields: Mapping[str, Field] = field(default_factory=dict)
     items: Field | None = None
+    #: How many unknown-properties tests an object carries: each ``yupObject`` merged in by ``concat`` brings
+    #: its own, so the same problem is listed once per object (0: ``.unknown()``/``noUnknown(false)``).
+    unknown_checks: int = 1
 
     def defined(self) -> Field:
         """``.defined()``: absence is a problem."""
@@ -157,9 +160,26 @@ class Field:
         """An object-level test: ``check(raw_object)`` returns a problem or ``None`` (after unknown keys)."""
         return self._test("object", check)
 
-    def matches(self, pattern: str) -> Field:
-        """``.matches(regex)`` with yup's default message (``pattern`` as JavaScript prints the regex)."""
-        return self._test("matches", pattern)
+    def matches(self, pattern: str, message: str | None = None) -> Field:
+        """``.matches(regex[, message])``; yup's default message names ``pattern`` as JavaScript prints it."""
+        return self._test("matches", (pattern, message))
+
+    def check(self, test: Any) -> Field:
+        """A custom string test: ``test(value)`` returns the problem (``{path}`` is filled in) or ``None``."""
+        return self._test("custom", test)
+
+    def unknown(self) -> Field:
+        """``.unknown()`` / ``noUnknown(false)``: an object that lets unknown properties through."""
+        return replace(self, unknown_checks=0)
+
+    def concat(self, other: Field) -> Field:
+        """``a.concat(b)`` of two objects: ``b``'s fields and flags win, both objects' tests are kept."""
+        return replace(
+            other,
+            fields={**self.fields, **other.fields},
+            tests=(*self.tests, *other.tests),
+            unknown_checks=self.unknown_checks + other.unknown_checks,
+        )
 
 
 def Str() -> Field:
@@ -207,20 +227,34 @@ def _is_url(value: str) -> bool:
     return re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S", value) is not None
 
 
+def _key_order(keys: list[str], problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """yup's ``sortByKeyOrder``: by the first key *contained* in the problem's path (a substring test, so
+    ``code_challenge_method`` sorts with ``code_challenge``), ties kept in arrival order (stable sort)."""
+
+    def index(item: tuple[str, str]) -> int:
+        return next((i for i, key in enumerate(keys) if key in item[0]), len(keys))
+
+    return sorted(problems, key=index)
+
+
 class _Run:
     def __init__(self, current_user_id: str | None) -> None:
         self.current_user_id = current_user_id
-        self.problems: list[str] = []
+        #: ``(path, message)``; the path decides the order, as in yup.
+        self.problems: list[tuple[str, str]] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.problems.append((path, message))
 
     def check(self, path: str, value: Any, spec: Field) -> Any:
         """Cast and test ``value`` against ``spec``; append problems; return the cast value."""
         if value is _MISSING:
             if spec.required:
-                self.problems.append(f"{path} must be defined")
+                self.add(path, f"{path} must be defined")
             return _MISSING
         if value is None:
             if not spec.nullable:
-                self.problems.append(f"{path} cannot be null")
+                self.add(path, f"{path} cannot be null")
             return None
         if spec.kind == "json":
             return value
@@ -232,7 +266,7 @@ class _Run:
             return self._number(path, value, spec)
         if spec.kind == "array":
             if not isinstance(value, list):
-                self.problems.append(_type_error(path, "array", value))
+                self.add(path, _type_error(path, "array", value))
                 return _MISSING
             assert spec.items is not None
             return [self.check(f"{path}[{i}]", item, spec.items) for i, item in enumerate(value)]
@@ -240,28 +274,34 @@ class _Run:
 
     def object(self, path: str, value: Any, spec: Field) -> Any:
         if not isinstance(value, dict):
-            self.problems.append(_type_error(path, "object", value))
+            self.add(path, _type_error(path, "object", value))
             return _MISSING
         out: dict[str, Any] = {}
-        for name, sub in spec.fields.items():
+        start = len(self.problems)
+        # yup visits the fields in reverse declaration order (its toposort of the shape, reversed), then
+        # sorts their problems by key order: the visit order only shows where two keys' names overlap.
+        for name, sub in reversed(list(spec.fields.items())):
             got = self.check(f"{path}.{name}", value.get(name, _MISSING), sub)
             if got is not _MISSING:
                 out[name] = got
-        # yup reports the object's own test (unknown keys) after its fields' problems.
+        self.problems[start:] = _key_order(list(spec.fields), self.problems[start:])
+        out = {name: out[name] for name in spec.fields if name in out}
+        # yup reports the object's own tests (unknown keys) after its fields' problems.
         unknown = [k for k in value if k not in spec.fields]
         if unknown:
-            self.problems.append(f"{path} contains unknown properties: {', '.join(unknown)}")
+            for _ in range(spec.unknown_checks):
+                self.add(path, f"{path} contains unknown properties: {', '.join(unknown)}")
         for name, check in spec.tests:
             problem = check(value) if name == "object" else None
             if problem:
-                self.problems.append(problem)
+                self.add(path, problem)
         return out
 
     def _string(self, path: str, value: Any, spec: Field) -> Any:
         if isinstance(value, (bool, int, float)):
             value = _simple(value)  # yup casts primitives with toString()
         if not isinstance(value, str):
-            self.problems.append(_type_error(path, "string", value))
+            self.add(path, _type_error(path, "string", value))
             return _MISSING
         if any(name == "me" for name, _ in spec.tests) and value == "me":
             if self.current_user_id is None:
@@ -270,7 +310,7 @@ class _Run:
         for name, arg in spec.tests:
             problem = self._string_test(path, value, name, arg)
             if problem:
-                self.problems.append(problem)
+                self.add(path, problem)
         return value
 
     @staticmethod
@@ -298,8 +338,13 @@ class _Run:
         if name == "country":
             return None if re.fullmatch(r"[A-Za-z]{2}", value.strip()) else f"{path} must be a 2-letter country code"
         if name == "matches":
-            body = arg.strip("/")
-            return None if re.search(body, value) else f'{path} must match the following: "{arg}"'
+            pattern, message = arg
+            if re.search(pattern.strip("/"), value):
+                return None
+            return message if message is not None else f'{path} must match the following: "{pattern}"'
+        if name == "custom":
+            problem = arg(value)
+            return None if problem is None else str(problem).replace("{path}", path)
         raise AssertionError(f"unknown string test {name}")
 
     def _boolean(self, path: str, value: Any, spec: Field) -> Any:
@@ -310,12 +355,12 @@ class _Run:
             elif isinstance(text, str) and text.lower() in ("false", "0"):
                 value = False
             else:
-                self.problems.append(_type_error(path, "boolean", value))
+                self.add(path, _type_error(path, "boolean", value))
                 return _MISSING
         for name, arg in spec.tests:
             if name == "one_of" and value not in arg:
                 shown = ", ".join("true" if v else "false" for v in arg)
-                self.problems.append(f"{path} must be one of the following values: {shown}")
+                self.add(path, f"{path} must be one of the following values: {shown}")
         return value
 
     def _number(self, path: str, value: Any, spec: Field) -> Any:
@@ -334,15 +379,15 @@ class _Run:
         else:
             num = float(value)
         if math.isnan(num):
-            self.problems.append(_type_error(path, "number", num, original))
+            self.add(path, _type_error(path, "number", num, original))
             return _MISSING
         for name, arg in spec.tests:
             if name == "integer" and not num.is_integer():
-                self.problems.append(f"{path} must be an integer")
+                self.add(path, f"{path} must be an integer")
             elif name == "min" and num < arg:
-                self.problems.append(f"{path} must be greater than or equal to {arg}")
+                self.add(path, f"{path} must be greater than or equal to {arg}")
             elif name == "max" and num > arg:
-                self.problems.append(f"{path} must be less than or equal to {arg}")
+                self.add(path, f"{path} must be less than or equal to {arg}")
         return int(num) if num.is_integer() else num
 
 
@@ -355,37 +400,52 @@ class Validated:
     params: dict[str, Any]
 
 
+#: The request keys of a crud handler's schema (route-handlers/crud-handler.tsx), in declaration order.
+CRUD_REQUEST = ("auth", "url", "method", "body", "params", "query")
+
+
 def validate(
     *,
     body: Field | None = None,
-    query: Mapping[str, Field] | None = None,
+    query: Mapping[str, Field] | Field | None = None,
     params: Mapping[str, tuple[Field, str]] | None = None,
     current_user_id: str | None = None,
+    request_keys: tuple[str, ...] = CRUD_REQUEST,
 ) -> Validated:
     """Validate the current request like Stack's smart request; raise one ``SCHEMA_ERROR`` listing every problem.
 
     :param body: the body's schema (usually an :func:`Obj`); ``None`` leaves the body unchecked, as a
         route without a body schema does.
-    :param query: the query's fields; the query always refuses unknown parameters (``{}`` allows none).
+    :param query: the query's fields, refusing unknown parameters (``{}`` allows none); or a whole :func:`Obj`
+        (``Obj({...}).unknown()`` lets unknown parameters through).
     :param params: each path parameter's schema and raw value.
     :param current_user_id: what ``me`` stands for; ``None`` makes ``me`` ``CANNOT_GET_OWN_USER_WITHOUT_USER``.
+    :param request_keys: the keys of the route's whole request schema in declaration order (``auth``, ``body``,
+        ...): yup sorts the problems of the request object by them, as it does inside every object.
     """
     run = _Run(current_user_id)
-    out_body: dict[str, Any] = {}
-    if body is not None:
-        raw = g.get("body")
-        got = run.check("body", _MISSING if raw is None else raw, body)
-        out_body = got if isinstance(got, dict) else {}
-    out_params: dict[str, Any] = {}
-    for name, (spec, value) in (params or {}).items():
-        got = run.check(f"params.{name}", value, spec)
-        if got is not _MISSING:
-            out_params[name] = got
-    out_query: dict[str, Any] = {}
-    if query is not None:
-        got = run.object("query", dict(request.args.items()), Obj(query))
-        out_query = got if isinstance(got, dict) else {}
+    parts: dict[str, Any] = {}
+    # The request object's fields are visited in reverse declaration order too (see _Run.object).
+    for key in reversed(request_keys):
+        if key == "body" and body is not None:
+            raw = g.get("body")
+            got = run.check("body", _MISSING if raw is None else raw, body)
+            parts["body"] = got if isinstance(got, dict) else {}
+        elif key == "params" and params is not None:
+            start = len(run.problems)
+            out_params: dict[str, Any] = {}
+            for name, (spec, value) in reversed(list(params.items())):
+                got = run.check(f"params.{name}", value, spec)
+                if got is not _MISSING:
+                    out_params[name] = got
+            run.problems[start:] = _key_order(list(params), run.problems[start:])
+            parts["params"] = out_params
+        elif key == "query" and query is not None:
+            spec = query if isinstance(query, Field) else Obj(query)
+            got = run.object("query", dict(request.args.items()), spec)
+            parts["query"] = got if isinstance(got, dict) else {}
     if run.problems:
+        problems = _key_order(list(request_keys), run.problems)
         # Stack's deindent indents a multi-line problem (a printed object) under its bullet.
-        raise E.schema_error(request.method, request.path, [p.replace("\n", "\n  ") for p in run.problems])
-    return Validated(body=out_body, query=out_query, params=out_params)
+        raise E.schema_error(request.method, request.path, [m.replace("\n", "\n  ") for _, m in problems])
+    return Validated(body=parts.get("body", {}), query=parts.get("query", {}), params=parts.get("params", {}))

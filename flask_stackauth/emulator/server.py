@@ -70,6 +70,36 @@ class EmulatorServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        self.emulator.webhooks.close()
+
+    # --- webhooks (the same as the /_emulator/webhooks controls) ---------------------------------
+
+    def add_webhook_endpoint(self, url: str, *, secret: str | None = None, event_types: list[str] | None = None,
+                             header_style: str = "svix") -> dict[str, Any]:
+        """Register a webhook receiver; answer it as ``GET /_emulator/webhooks/endpoints`` lists it.
+
+        Without ``secret`` the endpoint gets a fresh ``whsec_`` secret (read it from the answer).
+        """
+        return self.emulator.webhooks.add_endpoint(url, secret=secret, event_types=event_types,
+                                                   header_style=header_style).to_json()
+
+    def remove_webhook_endpoint(self, endpoint_id: str) -> bool:
+        """Unregister a webhook receiver; return whether it existed."""
+        return self.emulator.webhooks.remove_endpoint(endpoint_id)
+
+    def webhook_messages(self, event_type: str | None = None) -> list[dict[str, Any]]:
+        """The events sent since the last reset (``GET /_emulator/webhooks/messages``)."""
+        return self.emulator.webhooks.messages(event_type=event_type)
+
+    def webhook_deliveries(self, *, endpoint_id: str | None = None, message_id: str | None = None,
+                           event_type: str | None = None) -> list[dict[str, Any]]:
+        """Every delivery attempt and its answer (``GET /_emulator/webhooks/deliveries``)."""
+        return self.emulator.webhooks.deliveries(endpoint_id=endpoint_id, message_id=message_id,
+                                                 event_type=event_type)
+
+    def wait_for_webhooks(self, timeout: float = 10.0) -> bool:
+        """Block until every scheduled delivery attempt has been made; return whether that happened in time."""
+        return self.emulator.webhooks.wait_idle(timeout)
 
     def __enter__(self) -> EmulatorServer:
         return self.start()

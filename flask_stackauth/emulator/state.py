@@ -51,6 +51,9 @@ class ProjectConfig:
     allow_user_api_keys: bool = False
     allow_team_api_keys: bool = False
     create_team_on_sign_up: bool = True
+    #: Whether the OAuth providers use Stack's shared development keys, which hand out no provider access
+    #: tokens and no extra scopes. ``None``: as the recorded servers (v2.7 shared; current mode own keys).
+    shared_oauth_keys: bool | None = None
 
 
 @dataclass
@@ -146,6 +149,7 @@ class OAuthFlow:
     after_callback_redirect_url: str | None
     response_mode: str
     expires_at: float
+    provider_scope: str | None = None
 
 
 @dataclass

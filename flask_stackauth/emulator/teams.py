@@ -22,6 +22,7 @@ from typing import Any
 from flask import Response, request
 
 from . import errors as E
+from . import events
 from .auth import resolve_user_id
 from .context import (
     AuthContext,
@@ -31,10 +32,10 @@ from .context import (
     get_emulator,
     is_uuid,
     json_response,
-    query_fields,
     require_auth,
 )
 from .core import Emulator
+from .schema import Field, Json, Obj, Str, Validated, validate
 from .serialize import team_json
 from .state import Team, new_id
 
@@ -113,6 +114,8 @@ def add_member(emu: Emulator, team: Team, user_id: str, role: str) -> None:
         state.seen_memberships.add((team.id, user_id))
         for perm in _defaults(emu, state, role):
             state.team_grants.add((team.id, user_id, perm))
+        if role != "creator":  # Stack adds a creator without the memberships CRUD: no membership event
+            events.membership_created(emu, team.id, user_id, _defaults(emu, state, role))
 
 
 def define_permission(emu: Emulator, permission_id: str, *, scope: str = "project", contains: list[str] | None = None,
@@ -189,36 +192,47 @@ def _forbidden(what: str) -> E.StatusError:
 # --- request helpers ---------------------------------------------------------------------------
 
 
-def _check_params(**params: str) -> None:
-    """Validate path parameters like Stack's ``paramsSchema`` (before the access type is checked)."""
-    problems = []
-    for name, value in params.items():
-        if name == "permission_id":
-            if not _PERMISSION_ID.match(value):
-                problems.append('Only lowercase letters, numbers, ":", "_" and optional "$" at the beginning are '
-                                "allowed")
-            elif value.startswith("$") and (
-                value not in TEAM_SYSTEM_PERMISSIONS
-                # v2.7.16 predates API keys: its system permissions lack this one (apikeys-result.json).
-                or (value == "$manage_api_keys" and get_emulator().legacy_tokens)
-            ):
-                problems.append("Invalid system permission")
-        elif not (name == "user_id" and value == "me") and not is_uuid(value):
-            problems.append(f"params.{name} must be a valid UUID")
-    if problems:
-        raise E.schema_error(request.method, request.path, problems)
+def _system_permission(value: str) -> str | None:
+    if value.startswith("$") and (
+        value not in TEAM_SYSTEM_PERMISSIONS
+        # v2.7.16 predates API keys: its system permissions lack this one (apikeys-result.json).
+        or (value == "$manage_api_keys" and get_emulator().legacy_tokens)
+    ):
+        return "Invalid system permission"
+    return None
+
+
+#: userIdOrMeSchema, with ``me`` left for the route to resolve (resolve_user_id).
+_USER_ID_OR_ME = Str().check(lambda v: None if v == "me" or is_uuid(v) else "{path} must be a valid UUID")
+#: permissionDefinitionIdSchema (schema-fields.ts): yup runs both tests, so "$Bad" fails twice.
+_PERMISSION_ID_FIELD = Str().matches(
+    r"/^\$?[a-z0-9_:]+$/", 'Only lowercase letters, numbers, ":", "_" and optional "$" at the beginning are allowed'
+).check(_system_permission)
+_PARAMS = {"team_id": Str().uuid().defined(), "user_id": _USER_ID_OR_ME.defined(),
+           "permission_id": _PERMISSION_ID_FIELD.defined()}
+#: The crud handlers' querySchemas (teams/crud.tsx, team-permissions/crud.tsx, project-permissions/crud.tsx);
+#: a crud without one (team-memberships) refuses every query parameter.
+TEAMS_QUERY = {"user_id": _USER_ID_OR_ME, "add_current_user": Str().one_of("true", "false")}
+_PERMISSIONS_QUERY = {"user_id": _USER_ID_OR_ME, "permission_id": _PERMISSION_ID_FIELD,
+                      "recursive": Str().one_of("true", "false")}
+TEAM_PERMISSIONS_QUERY = {"team_id": Str().uuid(), **_PERMISSIONS_QUERY}
+
+
+def _check_params(*, query: dict[str, Field] | None = None, body: Field | None = None,
+                  **params: str) -> Validated:
+    """Validate path parameters, query and body like the route's crud handler (one ``SCHEMA_ERROR``)."""
+    return validate(params={name: (_PARAMS[name], value) for name, value in params.items()},
+                    query=query if query is not None else {}, body=body)
 
 
 def _auth(*allowed: str) -> AuthContext:
     return require_auth(*allowed)
 
 
-def _query_user(auth: AuthContext, f: Fields) -> str | None:
-    """The ``user_id`` query filter with ``me`` resolved (clients: must be their own)."""
-    raw = f.string("user_id")
-    if raw is not None and raw != "me" and not is_uuid(raw):
-        f.problems.append("query.user_id must be a valid UUID")
-    return resolve_user_id(auth, raw) if raw is not None and not f.problems else raw
+def _query_user(auth: AuthContext, query: dict[str, Any]) -> str | None:
+    """The validated ``user_id`` query filter with ``me`` resolved."""
+    raw = query.get("user_id")
+    return resolve_user_id(auth, str(raw)) if raw is not None else None
 
 
 def _user_exists(emu: Emulator, user_id: str) -> None:
@@ -282,30 +296,26 @@ def _team_out(team: Team, auth: AuthContext) -> dict[str, Any]:
     return team_json(team, server=auth.type != "client")
 
 
-def _team_body(auth: AuthContext, *, creating: bool) -> tuple[dict[str, Any], str | None]:
-    body = body_dict()
-    allowed = {"display_name", "profile_image_url", "client_metadata"}
-    if auth.type != "client":
-        allowed |= {"client_read_only_metadata", "server_metadata"}
+_TEAM_CLIENT_UPDATE = Obj(
+    {"display_name": Str(), "profile_image_url": Str().url().max(1000000).null(), "client_metadata": Json()}
+).defined()
+_TEAM_SERVER_UPDATE = _TEAM_CLIENT_UPDATE.concat(
+    Obj({"client_read_only_metadata": Json(), "server_metadata": Json()}).defined()
+)
+_TEAM_CREATE_EXTRA = Obj({"display_name": Str().defined(), "creator_user_id": _USER_ID_OR_ME}).defined()
+
+
+def _team_body(auth: AuthContext, *, creating: bool, **params: str) -> tuple[dict[str, Any], str | None]:
+    """Validate a team body (interface/crud/teams.ts), ``params`` and the teams query in one go.
+
+    Stack's team schemas are built by ``concat``, and each concatenated ``yupObject`` brings its own
+    unknown-keys test: an unknown property is listed once per object (both versions recorded it)."""
+    spec = _TEAM_CLIENT_UPDATE if auth.type == "client" else _TEAM_SERVER_UPDATE
     if creating:
-        allowed.add("creator_user_id")
-    unknown = [k for k in body if k not in allowed]
-    if unknown:
-        # Stack's team schemas are built by concat (interface/crud/teams.ts), and each concatenated yupObject
-        # brings its own unknown-keys test: the problem is listed once per object (both versions recorded it).
-        copies = 1 + (auth.type != "client") + creating
-        problem = f"body contains unknown properties: {', '.join(unknown)}"
-        raise E.schema_error(request.method, request.path, [problem] * copies)
-    f = Fields("body", body)
-    f.string("display_name", required=creating)
-    if "display_name" in body and body["display_name"] is None:
-        f.problems.append("body.display_name must be a `string` type, but the final value was: `null`.")
-    f.string("profile_image_url", nullable=True)
-    creator = f.string("creator_user_id") if creating else None
-    if creator is not None and creator != "me" and not is_uuid(creator):
-        f.problems.append("body.creator_user_id must be a valid UUID")
-    f.check()
-    return body, creator
+        spec = spec.concat(_TEAM_CREATE_EXTRA)
+    body = _check_params(query=TEAMS_QUERY, body=spec, **params).body
+    creator = body.get("creator_user_id")
+    return body, str(creator) if creator is not None else None
 
 
 def _apply_team(team: Team, body: dict[str, Any]) -> None:
@@ -323,9 +333,7 @@ def list_teams() -> Response:
     """All teams (server), or the teams of ``user_id``; a client may only list its own."""
     emu = get_emulator()
     auth = _auth()
-    f = query_fields()
-    user_id = _query_user(auth, f)
-    f.check()
+    user_id = _query_user(auth, _check_params(query=TEAMS_QUERY).query)
     if auth.type == "client":
         if auth.user is None:
             raise E.cannot_get_own_user_without_user()
@@ -374,7 +382,7 @@ def create_team() -> Response:
 def get_team(team_id: str) -> Response:
     """Read a team; a client must be a member."""
     emu = get_emulator()
-    _check_params(team_id=team_id)
+    _check_params(team_id=team_id, query=TEAMS_QUERY)
     auth = _auth()
     with emu.lock:
         if auth.type == "client":
@@ -388,9 +396,8 @@ def get_team(team_id: str) -> Response:
 def update_team(team_id: str) -> Response:
     """Update a team; a client needs ``$update_team``."""
     emu = get_emulator()
-    _check_params(team_id=team_id)
     auth = _auth()
-    body, _ = _team_body(auth, creating=False)
+    body, _ = _team_body(auth, creating=False, team_id=team_id)
     with emu.lock:
         if auth.type == "client":
             if auth.user is None:
@@ -398,6 +405,7 @@ def update_team(team_id: str) -> Response:
             _require_team_permission(emu, team_id, auth.user.id, "$update_team")
         team = _team(emu, team_id)
         _apply_team(team, body)
+        events.team_updated(emu, team)
         return json_response(_team_out(team, auth))
 
 
@@ -405,7 +413,7 @@ def update_team(team_id: str) -> Response:
 def delete_team(team_id: str) -> Response:
     """Delete a team with its memberships and permissions; a client needs ``$delete_team``."""
     emu = get_emulator()
-    _check_params(team_id=team_id)
+    _check_params(team_id=team_id, query=TEAMS_QUERY)
     auth = _auth()
     with emu.lock:
         if auth.type == "client":
@@ -456,6 +464,7 @@ def remove_membership(team_id: str, user_id: str) -> Response:
                 _require_team_permission(emu, team_id, auth.user.id, "$remove_members")
         team = _membership(emu, team_id, uid)
         team.member_ids.remove(uid)
+        events.membership_deleted(emu, team_id, uid)
         user = emu.data.users.get(uid)
         if user is not None and user.selected_team_id == team_id:
             user.selected_team_id = None
@@ -469,14 +478,11 @@ def remove_membership(team_id: str, user_id: str) -> Response:
 def _list_permissions(scope: str) -> Response:
     emu = get_emulator()
     auth = _auth()
-    f = query_fields()
-    user_id = _query_user(auth, f)
-    team_id = f.string("team_id") if scope == "team" else None
-    if team_id is not None and not is_uuid(team_id):
-        f.problems.append("query.team_id must be a valid UUID")
-    permission_id = f.string("permission_id")
-    recursive = f.string("recursive", one_of=["true", "false"]) == "true"
-    f.check()
+    q = _check_params(query=TEAM_PERMISSIONS_QUERY if scope == "team" else _PERMISSIONS_QUERY).query
+    user_id = _query_user(auth, q)
+    team_id = q.get("team_id")
+    permission_id = q.get("permission_id")
+    recursive = q.get("recursive") == "true"
     if auth.type == "client":
         if auth.user is None:
             raise E.cannot_get_own_user_without_user()
@@ -525,7 +531,7 @@ def list_team_permissions() -> Response:
 def grant_team_permission(team_id: str, user_id: str, permission_id: str) -> Response:
     """Server: grant a team permission to a member (201; granting twice is fine)."""
     emu = get_emulator()
-    _check_params(team_id=team_id, user_id=user_id, permission_id=permission_id)
+    _check_params(team_id=team_id, user_id=user_id, permission_id=permission_id, query=TEAM_PERMISSIONS_QUERY)
     auth = _auth("server", "admin")
     uid = resolve_user_id(auth, user_id)
     with emu.lock:
@@ -533,6 +539,7 @@ def grant_team_permission(team_id: str, user_id: str, permission_id: str) -> Res
         state = rbac(emu)
         _check_grantable(state, permission_id, "team")
         state.team_grants.add((team_id, uid, permission_id))
+        events.team_permission(emu, "created", team_id, uid, permission_id)
     return json_response({"id": permission_id, "user_id": uid, "team_id": team_id}, status=201)
 
 
@@ -540,7 +547,7 @@ def grant_team_permission(team_id: str, user_id: str, permission_id: str) -> Res
 def revoke_team_permission(team_id: str, user_id: str, permission_id: str) -> Response:
     """Server: revoke a directly held team permission (401 ``TEAM_PERMISSION_NOT_FOUND`` if not held)."""
     emu = get_emulator()
-    _check_params(team_id=team_id, user_id=user_id, permission_id=permission_id)
+    _check_params(team_id=team_id, user_id=user_id, permission_id=permission_id, query=TEAM_PERMISSIONS_QUERY)
     auth = _auth("server", "admin")
     uid = resolve_user_id(auth, user_id)
     with emu.lock:
@@ -549,6 +556,7 @@ def revoke_team_permission(team_id: str, user_id: str, permission_id: str) -> Re
         if permission_id not in team_permission_ids(emu, team_id, uid, recursive=False):
             raise _team_permission_error("TEAM_PERMISSION_NOT_FOUND", team_id, uid, permission_id)
         state.team_grants.discard((team_id, uid, permission_id))
+        events.team_permission(emu, "deleted", team_id, uid, permission_id)
     return json_response({"success": True})
 
 
@@ -569,7 +577,7 @@ def grant_project_permission(user_id: str, permission_id: str) -> Response:
     emu = get_emulator()
     if emu.legacy_tokens:
         return _legacy_not_found()
-    _check_params(user_id=user_id, permission_id=permission_id)
+    _check_params(user_id=user_id, permission_id=permission_id, query=_PERMISSIONS_QUERY)
     auth = _auth("server", "admin")
     uid = resolve_user_id(auth, user_id)
     with emu.lock:
@@ -577,6 +585,7 @@ def grant_project_permission(user_id: str, permission_id: str) -> Response:
         state = rbac(emu)
         _check_grantable(state, permission_id, "project")
         state.project_grants.add((uid, permission_id))
+        events.project_permission(emu, "created", uid, permission_id)
     return json_response({"id": permission_id, "user_id": uid}, status=201)
 
 
@@ -586,7 +595,7 @@ def revoke_project_permission(user_id: str, permission_id: str) -> Response:
     emu = get_emulator()
     if emu.legacy_tokens:
         return _legacy_not_found()
-    _check_params(user_id=user_id, permission_id=permission_id)
+    _check_params(user_id=user_id, permission_id=permission_id, query=_PERMISSIONS_QUERY)
     auth = _auth("server", "admin")
     uid = resolve_user_id(auth, user_id)
     with emu.lock:
@@ -596,6 +605,7 @@ def revoke_project_permission(user_id: str, permission_id: str) -> Response:
         if permission_id not in _expand(state, direct, "project", False):
             raise permission_not_found(permission_id)
         state.project_grants.discard((uid, permission_id))
+        events.project_permission(emu, "deleted", uid, permission_id)
     return json_response({"success": True})
 
 

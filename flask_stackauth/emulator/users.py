@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response
 
 from . import errors as E
+from . import events
 from .context import AuthContext, Fields, api_blueprint, get_emulator, json_response, query_fields, require_auth
 from .core import Emulator, hash_password
 from .profile import check_client_profile_image, check_selected_team, project_json
@@ -181,6 +182,8 @@ def _apply_update(emu: Emulator, user: User, body: dict[str, Any], *, creating: 
             for p in body["oauth_providers"]:
                 if isinstance(p, dict) and isinstance(p.get("id"), str) and isinstance(p.get("account_id"), str):
                     user.oauth_providers.append({"id": p["id"], "account_id": p["account_id"], "email": p.get("email")})
+        if not creating:
+            events.user_updated(emu, user)
 
 
 def _get_user(emu: Emulator, user_id: str) -> User:
@@ -349,6 +352,7 @@ def delete_user(user_id: str) -> Response:
 def current_project() -> Response:
     """The project's client-visible configuration."""
     auth = require_auth()
+    validate(query={})  # projects/current/crud.tsx has no querySchema: the crud handler's yupObject({})
     return json_response(project_json(get_emulator(), auth.project))
 
 

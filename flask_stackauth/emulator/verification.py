@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import errors as E
+from .schema import Obj, Str
 
 if TYPE_CHECKING:
     from .core import Emulator
@@ -141,3 +142,12 @@ def verification_code_max_attempts_reached() -> E.KnownError:
         "VERIFICATION_CODE_MAX_ATTEMPTS_REACHED",
         "The verification code nonce has reached the maximum number of attempts. This code is not valid anymore.",
     )
+
+
+# --- the handlers' request schema -------------------------------------------------------------
+
+#: Every verification-code handler's request keys (route-handlers/verification-code-handler.tsx).
+CODE_HANDLER_KEYS = ("auth", "body")
+#: The handlers' body: ``yupObject({code}).concat(requestBody ?? yupObject({}))``: two objects, so an
+#: unknown property is listed twice; a handler with a request body concatenates its own.
+CODE_BODY = Obj({"code": Str().length(CODE_LENGTH).defined()}).concat(Obj({}).defined())

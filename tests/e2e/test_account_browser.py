@@ -58,7 +58,8 @@ def test_forgot_password_reset_from_the_inbox_then_sign_in_with_the_new_one(
     page.get_by_label("Repeat the new password").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Set the new password").click()
     assert page.url == f"{app_url}/"
-    assert page.get_by_text("Signed in as ada@example.com").is_visible()
+    page.goto(f"{app_url}/dashboard")
+    assert page.get_by_text("Hello ada@example.com!").is_visible()
     page.get_by_role("button", name="Sign out").click()
     _sign_in(page, app_url, "ada@example.com", NEW_PASSWORD)
     assert page.get_by_text("Hello ada@example.com!").is_visible()

@@ -1,88 +1,24 @@
 """End to end in a real browser: Chromium (through Playwright) drives the example app and the emulator.
 
 JavaScript is turned off in every page: the prebuilt pages and the emulator's mock provider work without it.
-Chromium comes from Debian (``apt-get install -y chromium``); Playwright's own browser download is never used.
-The test skips when Chromium is missing, unless ``STACKAUTH_REQUIRE_BROWSER=1`` (set by ``.ci/run``) makes that
-a failure. ``STACKAUTH_UPDATE_SCREENSHOTS=1`` refreshes ``docs/img/sign-in.png``.
+Fixtures (Chromium, the emulator, the example app) are in ``conftest.py``. ``STACKAUTH_UPDATE_SCREENSHOTS=1``
+refreshes ``docs/img/sign-in.png``.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from example_app import create_app
-from flask_stackauth.emulator import EmulatorServer, run_emulator
-from flask_stackauth.testing import emulator_config
+from flask_stackauth.emulator import EmulatorServer
 
-CHROMIUM = os.environ.get("STACKAUTH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "sign-in.png"
 
 pytestmark = pytest.mark.slow
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("STACKAUTH_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason} (STACKAUTH_REQUIRE_BROWSER=1: CI must run the browser test)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, through Playwright."""
-    if not os.path.exists(CHROMIUM):
-        _unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright is not installed (pip install -e '.[dev]')")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def stack() -> Iterator[EmulatorServer]:
-    """A fresh emulator for this module."""
-    with run_emulator() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def app_url(stack: EmulatorServer) -> Iterator[str]:
-    """The example app served by a real werkzeug server on loopback."""
-    app = create_app(emulator_config(stack))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="example-app", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-@pytest.fixture
-def page(browser: Any, stack: EmulatorServer) -> Iterator[Any]:
-    """A new browser profile (no cookies) with JavaScript off."""
-    stack.emulator.reset()
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 720, "height": 900})
-    context.set_default_timeout(15_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def test_provider_sign_in_see_the_protected_page_and_sign_out(page: Any, app_url: str, tmp_path: Path) -> None:

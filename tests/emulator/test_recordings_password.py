@@ -105,12 +105,12 @@ def _replay(server: EmulatorServer, emu: Emulator, version: str) -> None:
     rp.session("pw-s3", emu.create_session(user.id))
     oauth2 = emu.add_user(email="rec-pw-oauth2@example.com", email_verified=True)
     rp.session("pw-oauth2", emu.create_session(oauth2.id))
-    off = requests.post(f"{server.url}/_emulator/project-config", json={"credential_enabled": False}, timeout=10)
+    off = requests.post(f"{server.url}/_emulator/project", json={"credential_enabled": False}, timeout=10)
     assert off.status_code == 200 and off.json()["credential_enabled"] is False
     for step in ("projects_current_password_disabled", "err_disabled_send_reset_code", "disabled_check_code_still_ok",
                  "err_disabled_reset", "err_disabled_update", "err_disabled_set", "err_disabled_sign_in"):
         rp.check(step)
-    requests.post(f"{server.url}/_emulator/project-config", json={"credential_enabled": True}, timeout=10)
+    requests.post(f"{server.url}/_emulator/project", json={"credential_enabled": True}, timeout=10)
     rp.check("err_reset_after_disabled_attempt")
 
 
@@ -133,5 +133,5 @@ def test_unknown_email_delay_is_a_setting(server: EmulatorServer) -> None:
 
 @pytest.mark.parametrize("flag", ["nonsense", "display_name"])
 def test_project_config_control_refuses_unknown_flags(server: EmulatorServer, flag: str) -> None:
-    resp = requests.post(f"{server.url}/_emulator/project-config", json={flag: True}, timeout=10)
-    assert resp.status_code == 400 and "unknown project flag" in resp.json()["error"]
+    resp = requests.post(f"{server.url}/_emulator/project", json={flag: True}, timeout=10)
+    assert resp.status_code == 400 and flag in resp.json()["error"]

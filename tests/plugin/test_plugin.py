@@ -41,6 +41,19 @@ def test_bearer_helper(client, stackauth_bearer):
     assert client.get("/me", headers={"Authorization": f"Bearer {token}"}).json == {"email": "api@example.com"}
 
 
+def test_stackauth_login_finds_a_restricted_user_again(client, stackauth_login, stackauth_emulator):
+    first = stackauth_login(client, email="held@example.com", restricted_by_admin=True)
+    assert stackauth_login(client, email="held@example.com")["id"] == first["id"]
+
+
+def test_stackauth_login_with_expires_in_is_refreshed_once(client, stackauth_login, stackauth_emulator):
+    emu = stackauth_emulator.emulator
+    stackauth_login(client, email="soon@example.com", expires_in=5)
+    assert client.get("/me").status_code == 200
+    assert client.get("/me").status_code == 200
+    assert emu.calls("POST", "/api/v1/auth/oauth/token") == 1
+
+
 def test_emulator_is_reset_between_tests(stackauth_emulator):
     emu = stackauth_emulator.emulator
     assert emu.calls() == 0
@@ -51,4 +64,4 @@ def test_emulator_is_reset_between_tests(stackauth_emulator):
 def test_plugin_fixtures_work_in_a_users_test_suite(pytester: Any) -> None:
     pytester.makepyfile(test_users_app=APP_TESTS)
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=4)
+    result.assert_outcomes(passed=6)

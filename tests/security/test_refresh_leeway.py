@@ -10,8 +10,6 @@ import base64
 import json
 from typing import Any
 
-import pytest
-
 from flask_stackauth.tokens import TokenSet
 from flask_stackauth.verify import peek_claims
 from tests.conftest import make_app
