@@ -8,6 +8,7 @@ on. v2.7 servers cannot list or end single sessions: the section hides itself th
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from flask import Blueprint, current_app, request
 from werkzeug.wrappers import Response
@@ -92,7 +93,8 @@ def sign_out_everywhere() -> Response:
     # Then exactly what the sign-out button does, in this same request (same form token, same session); called
     # through the app's view table so this flow does not depend on the sign-out module.
     logout_view = current_app.view_functions["stackauth.logout"]
-    return current_app.make_response(logout_view())
+    result: Any = logout_view()
+    return result if isinstance(result, Response) else current_app.make_response(result)
 
 
 def register(bp: Blueprint) -> None:

@@ -1,6 +1,7 @@
 """End to end in Chromium (JavaScript off): recover a password, verify an email, end another device's session.
 
-Same set-up as ``test_browser.py`` (Debian's Chromium through Playwright, the example app on a loopback port).
+Same set-up as ``test_browser.py`` (fixtures in ``conftest.py``: Debian's Chromium through Playwright, the
+example app on a loopback port).
 ``STACKAUTH_UPDATE_SCREENSHOTS=1`` refreshes the account pages' screenshots in ``docs/img/`` (light and dark,
 390 px wide and desktop).
 """
@@ -22,7 +23,6 @@ from example_app import create_app
 from flask_stackauth.emulator import EmulatorServer
 from flask_stackauth.emulator.account_settings import configure_project
 from flask_stackauth.testing import emulator_config
-from tests.e2e.test_browser import app_url, browser, page, stack  # noqa: F401  (the shared fixtures)
 
 pytestmark = pytest.mark.slow
 IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
@@ -34,7 +34,7 @@ def _mail(stack: EmulatorServer, kind: str) -> dict[str, Any]:
     return dict(next(m for m in reversed(stack.emulator.emails) if m.get("type") == kind))
 
 
-def _sign_in(page: Any, app_url: str, email: str, password: str) -> None:  # noqa: F811
+def _sign_in(page: Any, app_url: str, email: str, password: str) -> None:
     page.goto(f"{app_url}/auth/login?next=/dashboard")
     page.locator("#email").fill(email)
     page.locator("#password").fill(password)
@@ -43,7 +43,7 @@ def _sign_in(page: Any, app_url: str, email: str, password: str) -> None:  # noq
 
 
 def test_forgot_password_reset_from_the_inbox_then_sign_in_with_the_new_one(
-        page: Any, app_url: str, stack: EmulatorServer) -> None:  # noqa: F811
+        page: Any, app_url: str, stack: EmulatorServer) -> None:
     stack.emulator.create_user("ada@example.com", password=PASSWORD)
     page.goto(f"{app_url}/auth/login")
     page.get_by_role("link", name="Forgot your password?").click()
@@ -65,7 +65,7 @@ def test_forgot_password_reset_from_the_inbox_then_sign_in_with_the_new_one(
     assert page.get_by_text("Hello ada@example.com!").is_visible()
 
 
-def test_verify_an_email_from_the_account_page(page: Any, app_url: str, stack: EmulatorServer) -> None:  # noqa: F811
+def test_verify_an_email_from_the_account_page(page: Any, app_url: str, stack: EmulatorServer) -> None:
     stack.emulator.create_user("una@example.com", password=PASSWORD, email_verified=False)
     _sign_in(page, app_url, "una@example.com", PASSWORD)
     page.get_by_role("link", name="Account").click()
@@ -80,7 +80,7 @@ def test_verify_an_email_from_the_account_page(page: Any, app_url: str, stack: E
 
 
 def test_end_another_session_and_that_device_is_signed_out(
-        page: Any, browser: Any, app_url: str, stack: EmulatorServer) -> None:  # noqa: F811
+        page: Any, browser: Any, app_url: str, stack: EmulatorServer) -> None:
     stack.emulator.create_user("ses@example.com", password=PASSWORD)
     _sign_in(page, app_url, "ses@example.com", PASSWORD)
     phone = browser.new_context(java_script_enabled=False)
@@ -100,7 +100,7 @@ def test_end_another_session_and_that_device_is_signed_out(
 
 
 @pytest.fixture(scope="module")
-def served(stack: EmulatorServer) -> Iterator[tuple[str, Flask]]:  # noqa: F811
+def served(stack: EmulatorServer) -> Iterator[tuple[str, Flask]]:
     """Another example app on loopback, with its app object (its project-config cache is cleared per test)."""
     app = create_app(emulator_config(stack))
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -128,9 +128,9 @@ PAGES = [
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
-def test_screenshots_of_the_account_pages(browser: Any, served: tuple[str, Flask], stack: EmulatorServer,  # noqa: F811
+def test_screenshots_of_the_account_pages(browser: Any, served: tuple[str, Flask], stack: EmulatorServer,
                                           tmp_path: Path, scheme: str, width: int) -> None:
-    app_url, app = served  # noqa: F811
+    app_url, app = served
     stack.emulator.reset()
     configure_project(stack.emulator, client_user_deletion_enabled=True)
     app.extensions["stackauth"]._project = None  # the project's config is cached for a minute
