@@ -13,6 +13,7 @@ from flask import has_request_context, session
 
 from . import account_api
 from .errors import ContactChannelNotFound, StackAuthError
+from .links import app_link
 from .models import UNSET, ContactChannel, Session, Team, Unset
 from .permissions import user_permissions
 from .refresh import refresh_session
@@ -259,8 +260,6 @@ class StackUser:
         :raises ContactChannelNotFound: the user has no primary email (or no such channel).
         :raises RedirectUrlNotWhitelisted: the app's address is not a trusted domain of the project.
         """
-        from .links import app_link
-
         state = get_state()
         if channel_id is None:
             primary = next((c for c in self.contact_channels() if c.is_primary), None)

@@ -57,8 +57,9 @@ def test_nav_lists_what_the_app_serves_and_keeps_slots_for_later_features(
     nav = client.get("/dashboard").get_data(as_text=True)
     assert 'href="/team"' in nav and 'href="/admin"' in nav and 'href="/notes"' in nav
     assert 'aria-current="page">Dashboard' in nav
-    # Account, API keys and webhook log have slots; they show once a view with that endpoint exists.
-    assert {"account", "api_keys", "webhook_log"} <= {item.endpoint for item in NAV}
+    # API keys and webhook log have slots; they show once a view with that endpoint exists. Account is filled.
+    assert {"stackauth.account", "api_keys", "webhook_log"} <= {item.endpoint for item in NAV}
+    assert 'href="/auth/account"' in nav
     assert "API keys" not in nav
     later = create_app({**stackauth_config, "TESTING": True})
     later.add_url_rule("/api-keys", "api_keys", lambda: "keys")
