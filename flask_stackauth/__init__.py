@@ -24,11 +24,12 @@ from .errors import (
     StackAuthUnavailable,
     TeamMembershipNotFound,
     TeamNotFound,
+    TooManySignInAttempts,
     UserNotFound,
 )
 from .extension import StackAuth
 from .models import ServerUser, Session, Team, TokenPair
-from .signals import refresh_failed, token_refreshed, user_signed_in, user_signed_out
+from .signals import refresh_failed, sign_out_incomplete, token_refreshed, user_signed_in, user_signed_out
 from .tokens import TokenSet
 from .user import StackUser
 
@@ -53,12 +54,14 @@ __all__ = [
     "TeamNotFound",
     "TokenPair",
     "TokenSet",
+    "TooManySignInAttempts",
     "UserNotFound",
     "__version__",
     "current_user",
     "login_required",
     "permission_required",
     "refresh_failed",
+    "sign_out_incomplete",
     "team_permission_required",
     "token_refreshed",
     "user_signed_in",

@@ -64,17 +64,20 @@ def make_user(state: StackAuthState, claims: dict[str, Any], access_token: str) 
     return StackUser(claims, access_token, load_profile)
 
 
-def _user_of(this_request: object) -> StackUser | None:
+def _user_of(this_request: object, key: str = "_stackauth_user") -> StackUser | None:
     # Tagged with the request: an app context (and so ``g``) can outlive one request in tests.
-    cached = g.get("_stackauth_user")
+    cached = g.get(key)
     if cached is not None and cached[0] is this_request:
         return cached[1]  # type: ignore[no-any-return]
     return None
 
 
 def request_user() -> StackUser | None:
-    """The user already authenticated for the current request, if any."""
-    return _user_of(request._get_current_object())  # type: ignore[attr-defined]
+    """The user already admitted for the current request (by a decorator's policy or ``current_user``'s), if any.
+
+    A user whose token verified but whom a policy refused (an anonymous or restricted user) is not returned.
+    """
+    return _user_of(request._get_current_object(), "_stackauth_admitted")  # type: ignore[attr-defined]
 
 
 def authenticate(*, allow_anonymous: bool = False, allow_restricted: bool = False) -> StackUser:
@@ -96,6 +99,7 @@ def authenticate(*, allow_anonymous: bool = False, allow_restricted: bool = Fals
         raise restricted_user(user.claims) from None
     except InvalidAccessToken as exc:
         raise AuthenticationRequired(exc.message, code=exc.code, bearer_error="invalid_token") from None
+    g._stackauth_admitted = (this_request, user)
     return user
 
 
@@ -155,15 +159,23 @@ def _authenticate(state: StackAuthState, *, allow_anonymous: bool, allow_restric
 def load_user() -> StackUser | AnonymousUser:
     """The request's user for ``current_user``: like :func:`authenticate`, but never raises for "nobody".
 
+    Stack's anonymous and restricted users count as "nobody" (an :class:`AnonymousUser`) unless
+    ``STACK_CURRENT_USER_ALLOW_ANONYMOUS`` / ``STACK_CURRENT_USER_ALLOW_RESTRICTED`` is on, or the view's
+    decorator admitted them (``allow_anonymous=True`` / ``allow_restricted=True``).
+
     A "nobody" outcome is remembered for the request, so a template reading ``current_user`` ten times
     does not retry a failing refresh ten times.
     """
     this_request = request._get_current_object()  # type: ignore[attr-defined]
     if g.get("_stackauth_nobody") is this_request:
         return ANONYMOUS_USER
+    settings = get_state().settings
     try:
-        return authenticate(allow_anonymous=True, allow_restricted=True)
-    except AuthenticationRequired:
+        # As Stack's own SDKs: anonymous and restricted users are "nobody" unless the app opts in, so that
+        # ``current_user.is_authenticated`` never admits a guest anyone can create through Stack's public sign-up.
+        return authenticate(allow_anonymous=settings.current_user_allow_anonymous,
+                            allow_restricted=settings.current_user_allow_restricted)
+    except (AuthenticationRequired, RestrictedUserNotAllowed):
         pass
     except StackAuthError as exc:
         log.warning("flask-stackauth: treating the request as signed out: %s", exc)
@@ -176,7 +188,8 @@ def _current_user() -> StackUser | AnonymousUser:
 
 
 #: The signed-in user of this request (:class:`~flask_stackauth.user.StackUser`), or an
-#: :class:`~flask_stackauth.user.AnonymousUser`.
+#: :class:`~flask_stackauth.user.AnonymousUser`; Stack's anonymous and restricted users are an
+#: ``AnonymousUser`` here unless the app or the view's decorator opts in (see :func:`load_user`).
 current_user: StackUser | AnonymousUser = LocalProxy(_current_user)  # type: ignore[assignment]
 
 

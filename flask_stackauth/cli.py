@@ -18,6 +18,7 @@ from flask import Flask, current_app, url_for
 from flask.cli import AppGroup
 from werkzeug.exceptions import HTTPException
 
+from .app_urls import CALLBACK_ENDPOINT, stack_url
 from .cli_emulator import emulator_command
 from .errors import KnownError, StackAuthError, StackAuthHTTPError, StackAuthUnavailable
 from .state import StackAuthState, get_state
@@ -172,6 +173,9 @@ def _check(report: _Report, state: StackAuthState, host: str | None) -> None:
                 route = url_for("stackauth.callback")
             report.warn(f"STACK_REDIRECT_URI's path {urlsplit(callback).path!r} is not this app's callback route "
                         f"{route!r}: fine only if a proxy maps one onto the other")
+    elif settings.app_url:
+        with app.test_request_context("/"):
+            callback, source = stack_url(CALLBACK_ENDPOINT), "STACK_APP_URL"
     else:
         base, assumed = _base_url(app, host)
         with app.test_request_context("/", base_url=base):

@@ -46,6 +46,14 @@ class StackAuthSettings:
     permission_cache_ttl: float = 5.0
     #: Leeway, in seconds, for ``exp``/``iat``/``nbf`` checks.
     clock_leeway: int = 5
+    #: The app's public base URL (``https://app.example.com``): every URL handed to Stack Auth is built on it.
+    app_url: str | None = None
+    #: Whether ``current_user`` outside views that opt in is Stack's anonymous / restricted user (else anonymous).
+    current_user_allow_anonymous: bool = False
+    current_user_allow_restricted: bool = False
+    #: Failed sign-in attempts allowed per email and per client address (``limits`` notation), ``None``: off.
+    sign_in_throttle_per_email: str | None = "10 per 15 minutes"
+    sign_in_throttle_per_address: str | None = "50 per 15 minutes"
 
     def __repr__(self) -> str:
         # Never show keys in a repr that may end up in a log line or a traceback.
@@ -61,6 +69,21 @@ class StackAuthSettings:
     def endpoint(self, path: str) -> str:
         """The absolute URL of an API path such as ``/api/v1/users/me``."""
         return self.api_url + path
+
+    def public_base_url(self) -> str | None:
+        """The app's public base URL: ``STACK_APP_URL``, else ``STACK_REDIRECT_URI`` without the callback's path.
+
+        ``None`` when neither is set. Every URL handed to Stack Auth is built on it (:mod:`flask_stackauth.app_urls`).
+        """
+        if self.app_url:
+            return self.app_url
+        if self.redirect_uri:
+            parts = urlsplit(self.redirect_uri)
+            suffix = f"{self.url_prefix}/callback"
+            # https://example.com/app/auth/callback is the prebuilt callback of an app mounted at /app.
+            mount = parts.path[: -len(suffix)] if parts.path.endswith(suffix) else ""
+            return f"{parts.scheme}://{parts.netloc}{mount}"
+        return None
 
     def issuers(self, *, anonymous: bool = False, restricted: bool = False) -> frozenset[str]:
         """The ``iss`` values accepted for this project's access tokens."""
@@ -123,6 +146,35 @@ def _url(key: str, value: str) -> str:
     return value.rstrip("/")
 
 
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _flag(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise StackAuthConfigError(f"{key} must be true or false, got {value!r}.")
+
+
+def _rate(key: str, value: Any) -> str | None:
+    """A ``limits`` rate such as ``10 per 15 minutes``; ``off`` (or False) turns the throttle off."""
+    if value is False or str(value).strip().lower() in _FALSE:
+        return None
+    from limits import parse
+
+    try:
+        parse(str(value))
+    except ValueError:
+        raise StackAuthConfigError(
+            f"{key} must be a rate such as '10 per 15 minutes' (or 'off'), got {value!r}.") from None
+    return str(value).strip()
+
+
 def load_settings(config: Mapping[str, Any]) -> StackAuthSettings:
     """Resolve and validate the ``STACK_*`` settings from an app's config and the environment.
 
@@ -140,6 +192,9 @@ def load_settings(config: Mapping[str, Any]) -> StackAuthSettings:
     redirect_uri = _lookup(config, "STACK_REDIRECT_URI")
     if redirect_uri is not None:
         redirect_uri = _url("STACK_REDIRECT_URI", str(redirect_uri))
+    app_url = _lookup(config, "STACK_APP_URL")
+    if app_url is not None:
+        app_url = _url("STACK_APP_URL", str(app_url))
     issuers = _lookup(config, "STACK_JWT_ISSUERS") or ()
     if isinstance(issuers, str):
         issuers = tuple(i.strip() for i in issuers.split(",") if i.strip())
@@ -161,6 +216,15 @@ def load_settings(config: Mapping[str, Any]) -> StackAuthSettings:
         permission_cache_ttl=_number("STACK_PERMISSION_CACHE_TTL",
                                      _get(config, "STACK_PERMISSION_CACHE_TTL", 5), float, 0),
         clock_leeway=_number("STACK_CLOCK_LEEWAY", _get(config, "STACK_CLOCK_LEEWAY", 5), int, 0),
+        app_url=app_url,
+        current_user_allow_anonymous=_flag("STACK_CURRENT_USER_ALLOW_ANONYMOUS",
+                                           _get(config, "STACK_CURRENT_USER_ALLOW_ANONYMOUS", False)),
+        current_user_allow_restricted=_flag("STACK_CURRENT_USER_ALLOW_RESTRICTED",
+                                            _get(config, "STACK_CURRENT_USER_ALLOW_RESTRICTED", False)),
+        sign_in_throttle_per_email=_rate("STACK_SIGN_IN_THROTTLE_PER_EMAIL",
+                                 _get(config, "STACK_SIGN_IN_THROTTLE_PER_EMAIL", "10 per 15 minutes")),
+        sign_in_throttle_per_address=_rate("STACK_SIGN_IN_THROTTLE_PER_ADDRESS",
+                                   _get(config, "STACK_SIGN_IN_THROTTLE_PER_ADDRESS", "50 per 15 minutes")),
     )
 
 

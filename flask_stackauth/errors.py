@@ -658,3 +658,17 @@ def typed_plain_error(exc: StackAuthHTTPError) -> StackAuthError | None:
         if exc.body.startswith(prefix):
             return cls(exc.body[:300])
     return None
+
+
+class TooManySignInAttempts(StackAuthError):
+    """Too many failed sign-in attempts (or emailed codes) for an email or a client address: try again later.
+
+    :param retry_after: seconds until the next attempt is accepted (sent as ``Retry-After``).
+    """
+
+    http_status = 429
+    default_code = "TOO_MANY_SIGN_IN_ATTEMPTS"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

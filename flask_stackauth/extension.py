@@ -10,17 +10,18 @@ from typing import Any
 from flask import Flask, has_app_context
 
 from . import account_api
+from .app_urls import stack_url, warn_if_unconfigured
 from .auth import current_user
 from .cli import stackauth_cli
 from .config import StackAuthSettings, guard_settings, load_settings
 from .errors import StackAuthConfigError, StackAuthError
-from .links import app_link
 from .permissions import forget_on_sign_out
 from .redis_lock import refresh_lock_from_config
 from .responses import handle_stackauth_error
 from .server import ServerAPI
 from .signals import user_signed_out
 from .state import EXTENSION_KEY, StackAuthState, get_state
+from .throttle import throttle_from_config
 from .views import make_blueprint
 from .views.forms import form_token
 
@@ -67,8 +68,10 @@ class StackAuth:
                 "app.config['SECRET_KEY'] (a long random string, kept secret).")
         settings = load_settings(app.config)
         _check_cookie_settings(app)
+        warn_if_unconfigured(app, settings)
         state = app.extensions[EXTENSION_KEY] = StackAuthState(settings)
         state.refresher.cluster_lock = refresh_lock_from_config(app.config)
+        state.throttle = throttle_from_config(app.config, settings)
         guard_settings(app, settings)
 
         app.cli.add_command(stackauth_cli)
@@ -108,7 +111,7 @@ class StackAuth:
         :raises RedirectUrlNotWhitelisted: the app's address is not a trusted domain of the project.
         """
         state = get_state()
-        account_api.send_password_reset(state.client, email, app_link("stackauth.password_reset"))
+        account_api.send_password_reset(state.client, email, stack_url("stackauth.password_reset"))
 
     @staticmethod
     def check_password_reset_code(code: str) -> None:

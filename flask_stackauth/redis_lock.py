@@ -35,6 +35,8 @@ log = logging.getLogger("flask_stackauth")
 
 URL_SETTING = "STACK_REFRESH_LOCK_REDIS_URL"
 CLIENT_SETTING = "STACK_REFRESH_LOCK_REDIS"
+#: The one Redis for every cluster-wide need (the refresh lock when it has no URL of its own, the sign-in throttle).
+SHARED_URL_SETTING = "STACK_REDIS_URL"
 KEY_PREFIX = "flask-stackauth:refresh:"
 #: Seconds a winner's tokens stay readable by the other workers.
 PUBLISH_TTL = 10.0
@@ -158,26 +160,26 @@ class RedisRefreshLock:
             log.debug("flask-stackauth: refresh lock release failed (%s)", type(exc).__name__)
 
 
-def _redis_from_url(url: str) -> Any:
+def _redis_from_url(url: str, setting: str = URL_SETTING) -> Any:
     if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
         raise StackAuthConfigError(
-            f"{URL_SETTING} must be a redis://, rediss:// or unix:// URL such as redis://localhost:6379/0.")
+            f"{setting} must be a redis://, rediss:// or unix:// URL such as redis://localhost:6379/0.")
     try:
         import redis
     except ImportError:
         raise StackAuthConfigError(
-            f"{URL_SETTING} is set but redis-py is not installed: pip install 'flask-stackauth[redis]'.") from None
+            f"{setting} is set but redis-py is not installed: pip install 'flask-stackauth[redis]'.") from None
     try:
         return redis.Redis.from_url(url, socket_timeout=REDIS_SOCKET_TIMEOUT,
                                     socket_connect_timeout=REDIS_SOCKET_TIMEOUT)
     except ValueError:
         # redis-py's message may quote the URL, and with it a password: name the setting only.
-        raise StackAuthConfigError(f"{URL_SETTING} is not a valid Redis URL.") from None
+        raise StackAuthConfigError(f"{setting} is not a valid Redis URL.") from None
 
 
 def refresh_lock_from_config(config: Mapping[str, Any]) -> RedisRefreshLock | None:
     """The lock an app's config asks for: a client in ``STACK_REFRESH_LOCK_REDIS``, else one built from
-    ``STACK_REFRESH_LOCK_REDIS_URL`` (app config, then the environment), else ``None``.
+    ``STACK_REFRESH_LOCK_REDIS_URL``, else ``STACK_REDIS_URL`` (app config, then the environment), else ``None``.
 
     :raises StackAuthConfigError: a malformed URL, or redis-py is not installed.
     """
@@ -185,6 +187,10 @@ def refresh_lock_from_config(config: Mapping[str, Any]) -> RedisRefreshLock | No
     if client is not None:
         return client if isinstance(client, RedisRefreshLock) else RedisRefreshLock(client)
     url = config.get(URL_SETTING) or os.environ.get(URL_SETTING)
+    setting = URL_SETTING
+    if not url:
+        # The one Redis for every cluster-wide need, when the lock has no Redis of its own.
+        url, setting = config.get(SHARED_URL_SETTING) or os.environ.get(SHARED_URL_SETTING), SHARED_URL_SETTING
     if not url:
         return None
-    return RedisRefreshLock(_redis_from_url(str(url)))
+    return RedisRefreshLock(_redis_from_url(str(url), setting))

@@ -1,7 +1,9 @@
 """Refreshing the session's access token: single-flight, signals, and what a refused refresh means.
 
 A refresh token Stack Auth refuses signs the user out (``refresh_failed``); an outage or a garbage answer
-never does: the current access token is used while it lasts, then the request answers 503.
+never does: the current access token is used while it lasts, then the request answers 503. A 200 answer whose
+access token does not verify (bad signature, wrong audience, not a JWT) is such a garbage answer: it is never
+stored, and the session keeps the tokens it had.
 """
 
 from __future__ import annotations
@@ -44,12 +46,16 @@ def refresh_session(state: StackAuthState, tokens: TokenSet) -> TokenSet:
     def run() -> TokenSet:
         answer = state.oauth.refresh(tokens.refresh_token)
         try:
-            exp = peek_claims(answer.access_token).get("exp")
-        except InvalidAccessToken:
-            exp = None
+            # Checked before it is stored: a token that fails here would sign the user out on their next request
+            # while Stack still honours their refresh token.
+            claims = state.verifier.verify(answer.access_token, allow_anonymous=True, allow_restricted=True,
+                                           trusted=True)
+        except InvalidAccessToken as exc:
+            raise StackAuthUnavailable("Stack Auth answered the refresh with an access token this app cannot "
+                                       f"verify ({exc.code}).") from None
+        exp = claims.get("exp")
         if not isinstance(exp, int) or isinstance(exp, bool):
-            raise StackAuthUnavailable("Stack Auth answered the refresh with an access token that is not a JWT "
-                                       "with an exp claim.")
+            raise StackAuthUnavailable("Stack Auth answered the refresh with an access token without an exp claim.")
         return TokenSet(answer.access_token, answer.refresh_token or tokens.refresh_token, exp)
 
     try:
@@ -72,5 +78,9 @@ def refresh_session(state: StackAuthState, tokens: TokenSet) -> TokenSet:
             raise StackAuthUnavailable(f"Stack Auth could not refresh the access token: {exc.message}") from None
         raise
     save_tokens(session, fresh)
-    token_refreshed.send(current_app._get_current_object(), user_id=token_subject(fresh))  # type: ignore[attr-defined]
+    user_id = token_subject(fresh)
+    # A trace that refresh works, for developers; the user id only, never a token.
+    log.debug("flask-stackauth: refreshed the access token of user %s (valid %d s)", user_id,
+              int(fresh.expires_in()))
+    token_refreshed.send(current_app._get_current_object(), user_id=user_id)  # type: ignore[attr-defined]
     return fresh

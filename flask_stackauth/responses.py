@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
@@ -25,6 +26,7 @@ from .errors import (
     StackAuthError,
     StackAuthHTTPError,
     StackAuthUnavailable,
+    TooManySignInAttempts,
 )
 from .state import get_state
 from .urls import safe_next
@@ -74,7 +76,20 @@ def public_message(exc: StackAuthError) -> str:
         return "Stack Auth is unavailable right now. Please try again in a moment."
     if isinstance(exc, StackAuthConfigError):
         return "The sign-in service is not configured correctly."
-    return exc.message or exc.code
+    return _without_api_url(exc.message or exc.code)
+
+
+def _without_api_url(message: str) -> str:
+    """``message`` without ``STACK_API_URL`` (an internal address, say), unless the app is in debug mode."""
+    if current_app.debug:
+        return message
+    api_url = get_state().settings.api_url
+    parts = urlsplit(api_url)
+    # The URL and the bare host[:port] a library's message may quote; the longest first.
+    for spelling in (api_url, f"{parts.netloc}{parts.path}", parts.netloc):
+        if spelling:
+            message = message.replace(f" at {spelling}", "").replace(spelling, "Stack Auth")
+    return message
 
 
 #: Why a restricted user is restricted, by Stack's ``restricted_reason.type``, and what to do about it.
@@ -106,6 +121,8 @@ def _page(exc: StackAuthError, status: int, message: str, reason: str | None) ->
     if isinstance(exc, PermissionRequired):
         context.update(title="You don't have access to this page", heading="You don't have access to this page",
                        back_url=_back_into_app(), back_label="Back to the app")
+    elif isinstance(exc, TooManySignInAttempts):
+        context.update(title="Too many attempts", heading="Too many attempts")
     elif reason is not None:
         context.update(title="Your account cannot use this page yet", heading="Your account cannot use this page yet",
                        why=RESTRICTED_WHY[reason], reason=reason, back_url=_back_into_app(),
@@ -132,6 +149,8 @@ def error_response(exc: StackAuthError) -> Response:
         body: dict[str, Any] = {"code": exc.code, "error": message}
         if isinstance(exc, PermissionRequired):
             body["details"] = {"permission_id": exc.permission_id, "team_id": exc.team_id}
+        elif isinstance(exc, TooManySignInAttempts):
+            body["details"] = {"retry_after": exc.retry_after}
         elif isinstance(exc, RestrictedUserNotAllowed) and reason is not None:
             body["error"] = f"{message} {RESTRICTED_WHY[reason]}"
             details = exc.details if isinstance(exc.details, dict) else {}
@@ -148,6 +167,8 @@ def error_response(exc: StackAuthError) -> Response:
                 f'Bearer error="{exc.bearer_error}", error_description="{description}"')
         else:
             response.headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, TooManySignInAttempts):
+        response.headers["Retry-After"] = str(exc.retry_after)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from .client import AccessType, StackAuthClient
 from .errors import (
@@ -331,10 +331,11 @@ class Teams(_Resource):
         Any signed-in user holding the code can accept it (it is not tied to ``email``).
 
         :param callback_url: the page that accepts invitations; by default ``/team-invitation`` under
-            ``STACK_URL_PREFIX`` on the origin of ``STACK_REDIRECT_URI`` (never the request's host).
+            ``STACK_URL_PREFIX`` on ``STACK_APP_URL`` or the base of ``STACK_REDIRECT_URI`` (never the request's host).
         :raises TeamNotFound: no such team.
         :raises RedirectUrlNotWhitelisted: ``callback_url`` is not one of the project's trusted domains.
-        :raises StackAuthConfigError: no ``callback_url`` and no ``STACK_REDIRECT_URI`` to build one from.
+        :raises StackAuthConfigError: no ``callback_url`` and neither ``STACK_APP_URL`` nor ``STACK_REDIRECT_URI``
+            to build one from.
         """
         url = callback_url or self._api.page_url("/team-invitation")
         answer = self._call("POST", "/api/v1/team-invitations/send-code",
@@ -438,14 +439,15 @@ class ServerAPI:
     def page_url(self, path: str) -> str:
         """The absolute URL of one of this extension's pages, built from configuration only.
 
-        :raises StackAuthConfigError: ``STACK_REDIRECT_URI`` is not set, so the app's origin is unknown.
+        :raises StackAuthConfigError: neither ``STACK_APP_URL`` nor ``STACK_REDIRECT_URI`` is set, so the app's
+            public URL is unknown.
         """
         settings = self._client.settings
-        if not settings.redirect_uri:
-            raise StackAuthConfigError(
-                "Pass callback_url, or set STACK_REDIRECT_URI so that links in Stack's mails can point at this app.")
-        parts = urlsplit(settings.redirect_uri)
-        return f"{parts.scheme}://{parts.netloc}{settings.url_prefix}{path}"
+        base = settings.public_base_url()
+        if base is None:
+            raise StackAuthConfigError("Pass callback_url, or set STACK_APP_URL (or STACK_REDIRECT_URI) so that links "
+                                       "in Stack's mails can point at this app.")
+        return f"{base}{settings.url_prefix}{path}"
 
     def forget_permissions(self, user_id: str) -> None:
         """Drop this process's cached permission answers for ``user_id`` (after a change made here)."""

@@ -7,6 +7,7 @@ profiles, permission answers, and the single-flight refresh registry. :func:`get
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -17,10 +18,13 @@ from flask import Flask, current_app
 from .client import StackAuthClient
 from .config import StackAuthSettings
 from .ended_sessions import EndedSessions
-from .errors import StackAuthConfigError, StackAuthError
+from .errors import StackAuthConfigError, StackAuthError, StackAuthUnavailable
 from .oauth import StackOAuth
 from .singleflight import RefreshCoordinator
+from .throttle import SignInThrottle
 from .verify import TokenVerifier
+
+log = logging.getLogger("flask_stackauth")
 
 #: Cached permission answers kept per user (one per team, plus the project's).
 MAX_ENTRIES_PER_USER = 64
@@ -133,6 +137,8 @@ class StackAuthState:
         self.permissions = PermissionCache()
         #: Sessions this app ended, refused at once although their access tokens have not expired.
         self.ended_sessions = EndedSessions()
+        #: Failed sign-in attempts per email and address (in memory; on Redis when ``init_app`` finds one).
+        self.throttle = SignInThrottle(settings)
         self._project: tuple[float, dict[str, Any]] | None = None
         self._project_lock = threading.Lock()
         self._project_failure: tuple[float, StackAuthError] | None = None
@@ -154,11 +160,16 @@ class StackAuthState:
                 raise failure[1]
             try:
                 project = self.client.request("GET", "/api/v1/projects/current")
+                if not isinstance(project, dict) or not isinstance(project.get("config"), dict):
+                    # null, [], {} or an object without config: caching it would read as "no sign-in method
+                    # enabled" for a minute. It is an outage, answered like one (and remembered as briefly).
+                    log.warning("flask-stackauth: Stack Auth answered GET /api/v1/projects/current with %s, "
+                                "not a project object", _shape(project))
+                    raise StackAuthUnavailable("Stack Auth answered the project's configuration with something "
+                                               "that is not a project object.")
             except StackAuthError as exc:
                 self._project_failure = (time.monotonic() + PROJECT_FAILURE_TTL, exc)
                 raise
-            if not isinstance(project, dict):
-                project = {}
             self._project = (time.monotonic() + PROJECT_CACHE_TTL, project)
             self._project_failure = None
             return project
@@ -174,6 +185,13 @@ class StackAuthState:
         if not isinstance(providers, list):
             return []
         return [p["id"] for p in providers if isinstance(p, dict) and isinstance(p.get("id"), str)]
+
+
+def _shape(value: Any) -> str:
+    # What the answer was, for the log line, without its content.
+    if isinstance(value, dict):
+        return "an object without a config object" if value else "an empty object"
+    return "null" if value is None else f"a JSON {type(value).__name__}"
 
 
 def get_state(app: Flask | None = None) -> StackAuthState:

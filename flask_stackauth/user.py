@@ -12,8 +12,8 @@ from typing import Any
 from flask import has_request_context, session
 
 from . import account_api
+from .app_urls import stack_url
 from .errors import ContactChannelNotFound, StackAuthError
-from .links import app_link
 from .models import UNSET, ContactChannel, Session, Team, Unset
 from .permissions import user_permissions
 from .refresh import refresh_session
@@ -267,7 +267,7 @@ class StackUser:
                 raise ContactChannelNotFound("You have no primary email address to verify.")
             channel_id = primary.id
         account_api.send_contact_channel_verification(state.client, self.access_token, channel_id,
-                                                      app_link("stackauth.verify_email"))
+                                                      stack_url("stackauth.verify_email"))
 
     def sessions(self) -> list[Session]:
         """The user's live sessions, newest first; ``is_current_session`` marks this one.

@@ -19,7 +19,6 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
-from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from .context import get_emulator
@@ -37,8 +36,6 @@ if TYPE_CHECKING:
 bp = Blueprint("emulator_console", __name__, url_prefix="/_emulator", template_folder="templates")
 bp.before_request(refuse_cross_site)
 
-#: Where :func:`webhook_deliveries` reads from: a control that answers ``{"items": [...]}``.
-WEBHOOK_DELIVERIES_PATH = "/_emulator/webhooks/deliveries"
 _APPS_KEY = "EMULATOR_CONSOLE_APPS"
 MAX_EMAIL_LENGTH = 256
 MAX_NAME_LENGTH = 256
@@ -162,24 +159,6 @@ def _name_field() -> str | None:
     return name or None
 
 
-def webhook_deliveries() -> list[dict[str, Any]] | None:
-    """The webhook deliveries, as the control ``GET /_emulator/webhooks/deliveries`` lists them.
-
-    ``None`` when this emulator has no such control. The control is found through the URL map, so the
-    console needs no change when it lands.
-    """
-    adapter = current_app.url_map.bind_to_environ(request.environ)
-    try:
-        endpoint, args = adapter.match(WEBHOOK_DELIVERIES_PATH, method="GET")
-    except HTTPException:
-        return None
-    view: Any = current_app.view_functions[endpoint]
-    answer = current_app.make_response(view(**args))
-    data = answer.get_json(silent=True)
-    items = data.get("items") if isinstance(data, dict) else data
-    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
-
-
 # --- pages ---------------------------------------------------------------------------------------
 
 
@@ -263,10 +242,12 @@ def teams() -> Response:
 
 @bp.route("/console/webhooks", methods=["GET"])
 def webhooks() -> Response:
-    """Webhook deliveries and the answers they got (once the emulator sends webhooks)."""
-    deliveries = webhook_deliveries()
-    pretty = [json.dumps(d, indent=2, sort_keys=True, default=str) for d in deliveries or []]
-    return _render("emulator/console_webhooks.html", deliveries=deliveries, pretty=pretty)
+    """The registered webhook endpoints, and every delivery attempt with the answer it got (newest first)."""
+    hub = get_emulator().webhooks
+    endpoints = [e.to_json() for e in hub.endpoints()]
+    deliveries = list(reversed(hub.deliveries()))
+    pretty = [json.dumps(d, indent=2, sort_keys=True, default=str) for d in deliveries]
+    return _render("emulator/console_webhooks.html", endpoints=endpoints, deliveries=deliveries, pretty=pretty)
 
 
 # --- actions (POST forms; each answers 303 to a page) ----------------------------------------------

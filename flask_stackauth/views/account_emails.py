@@ -11,9 +11,9 @@ from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
 from .. import account_api
+from ..app_urls import stack_url
 from ..auth import authenticate
 from ..errors import StackAuthError
-from ..links import app_link
 from ..models import ContactChannel
 from ..state import get_state
 from ..user import StackUser
@@ -71,10 +71,10 @@ def emails() -> Response:
                 return _page(user, form, form.status)
             channel = account_api.create_contact_channel(client, token, email)
             account_api.send_contact_channel_verification(client, token, channel.id,
-                                                          app_link("stackauth.verify_email"))
+                                                          stack_url("stackauth.verify_email"))
         elif action == "verify":
             account_api.send_contact_channel_verification(client, token, channel_id,
-                                                          app_link("stackauth.verify_email"))
+                                                          stack_url("stackauth.verify_email"))
         elif action == "remove":
             account_api.delete_contact_channel(client, token, channel_id)
         else:

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from ..errors import KnownError, ProjectAuthenticationError, SignInError, StackAuthError, StackAuthHTTPError
 from ..responses import public_message, status_for
+from ..state import get_state
 from ..tokens import load_tokens
 from ..urls import safe_next
 
@@ -212,6 +213,24 @@ def schema_error_fields(message: str) -> list[str]:
     for group in _UNKNOWN.findall(message):
         names += [f"body.{n.strip()}" for n in group.split(",") if n.strip()]
     return list(dict.fromkeys(names))[:20]
+
+
+def guard(kind: str, email: str | None) -> None:
+    """Refuse the attempt with a 429 when this email or client address is throttled (see :mod:`..throttle`).
+
+    :raises TooManySignInAttempts: rendered as a page (or JSON) saying when to retry, with ``Retry-After``.
+    """
+    get_state().throttle.check(kind, email=email, address=request.remote_addr)
+
+
+def count_refusal(exc: StackAuthError, kind: str, email: str | None) -> None:
+    """Count ``exc`` against the email and client address when it is Stack's refusal of what was typed.
+
+    Outages are not the visitor's guesses and are not counted.
+    """
+    if isinstance(exc, KnownError) and 400 <= exc.upstream_status < 500 \
+            and not isinstance(exc, ProjectAuthenticationError):
+        get_state().throttle.record(kind, email=email, address=request.remote_addr)
 
 
 def pending_value(key: str) -> dict[str, Any] | None:

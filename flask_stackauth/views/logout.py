@@ -11,9 +11,9 @@ from werkzeug.wrappers import Response
 from ..auth import drop_auth_data
 from ..errors import AuthenticationRequired, RefreshTokenError, StackAuthError
 from ..refresh import refresh_session, token_subject
-from ..signals import user_signed_out
+from ..signals import sign_out_incomplete, user_signed_out
 from ..state import get_state
-from ..tokens import load_tokens
+from ..tokens import TokenSet, load_tokens
 from ..urls import safe_next
 from .forms import check_form, form_page
 
@@ -24,31 +24,55 @@ def logout_confirm() -> Response:
     return form_page("stackauth/logout.html")
 
 
+#: Tries of the revocation at Stack Auth before signing out here only.
+REVOKE_ATTEMPTS = 2
+
+
+def _revoke(tokens: TokenSet) -> None:
+    """End the session at Stack Auth (``DELETE /api/v1/auth/sessions/current``)."""
+    state = get_state()
+    if tokens.needs_refresh(state.settings.refresh_leeway):
+        # Stack Auth refuses the whole request when it carries an expired access token.
+        tokens = refresh_session(state, tokens)
+    state.client.request("DELETE", "/api/v1/auth/sessions/current", access_token=tokens.access_token,
+                         refresh_token=tokens.refresh_token, json={})
+
+
 def logout() -> Response:
-    """Revoke the session at Stack Auth, clear ours, and redirect to ``STACK_AFTER_SIGN_OUT_URL``."""
+    """Revoke the session at Stack Auth, clear ours, and redirect to ``STACK_AFTER_SIGN_OUT_URL``.
+
+    When Stack Auth cannot end the session (twice), ours is cleared anyway and the page says so: the refresh
+    token stays valid at Stack Auth until it expires. ``sign_out_incomplete`` is sent, and a warning logged.
+    """
     check_form("sign-out")
     state = get_state()
     tokens = load_tokens(session)
     revoked = False
+    failure: StackAuthError | None = None
     user_id = token_subject(tokens) if tokens is not None else None
     if tokens is not None:
-        try:
-            if tokens.needs_refresh(state.settings.refresh_leeway):
-                # Stack Auth refuses the whole request when it carries an expired access token.
-                tokens = refresh_session(state, tokens)
-            state.client.request("DELETE", "/api/v1/auth/sessions/current", access_token=tokens.access_token,
-                                 refresh_token=tokens.refresh_token, json={})
-            revoked = True
-        except (RefreshTokenError, AuthenticationRequired):
-            revoked = True  # the session was already revoked at Stack Auth
-        except StackAuthError as exc:
-            log.warning("flask-stackauth: could not revoke the session at Stack Auth (%s); signed out locally",
-                        exc.code)
+        for _ in range(REVOKE_ATTEMPTS):
+            try:
+                _revoke(tokens)
+                revoked, failure = True, None
+            except (RefreshTokenError, AuthenticationRequired):
+                revoked, failure = True, None  # the session was already revoked at Stack Auth
+            except StackAuthError as exc:
+                failure = exc
+                continue
+            break
+        if failure is not None:
+            log.warning("flask-stackauth: could not revoke the session of user %s at Stack Auth (%s), twice; "
+                        "signed out here only, the refresh token stays valid at Stack Auth until it expires",
+                        user_id, failure.code)
         state.refresher.forget(tokens.refresh_token)
     drop_auth_data()
-    user_signed_out.send(current_app._get_current_object(),  # type: ignore[attr-defined]
-                         user_id=user_id, revoked=revoked)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    user_signed_out.send(app, user_id=user_id, revoked=revoked)
     target = safe_next(state.settings.after_sign_out_url, host=request.host) or "/"
+    if failure is not None:
+        sign_out_incomplete.send(app, user_id=user_id, error=failure)
+        return form_page("stackauth/logout_incomplete.html", continue_url=target)
     return redirect(target, 303)
 
 

@@ -10,8 +10,9 @@ from flask import Blueprint, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from ..errors import MultiFactorAuthenticationRequired, SignInError, StackAuthError
+from ..throttle import FAILURES
 from .completion import finish, stack_post
-from .forms import Form, explain, page, pending_value, refuse_forged
+from .forms import Form, count_refusal, explain, guard, page, pending_value, refuse_forged
 
 MFA_KEY = "stackauth_mfa"
 #: Stack's MFA attempt code lives 5 minutes.
@@ -19,11 +20,14 @@ MFA_PENDING_TTL = 300
 _TOTP = re.compile(r"^[0-9]{6}$")
 
 
-def begin_mfa(exc: MultiFactorAuthenticationRequired, *, next_url: str | None, method: str) -> Response:
+def begin_mfa(exc: MultiFactorAuthenticationRequired, *, next_url: str | None, method: str,
+              email: str | None = None) -> Response:
     """Keep the attempt code of ``exc`` in the session and send the browser to the TOTP page.
 
     Any sign-in that meets ``MULTI_FACTOR_AUTHENTICATION_REQUIRED`` (the OAuth callback included) can hand
     over here; the sign-in finishes at ``POST /mfa`` with ``user_signed_in`` sent with ``method``.
+
+    :param email: the email typed for this sign-in, if any: wrong TOTP codes are throttled per email.
     """
     details = exc.details if isinstance(exc.details, dict) else {}
     attempt = details.get("attempt_code")
@@ -31,6 +35,8 @@ def begin_mfa(exc: MultiFactorAuthenticationRequired, *, next_url: str | None, m
         raise SignInError("Stack Auth asked for a second factor without an attempt code.",
                           code=exc.code, http_status=502)
     session[MFA_KEY] = {"c": attempt, "n": next_url, "m": method, "x": time.time() + MFA_PENDING_TTL}
+    if email:
+        session[MFA_KEY]["e"] = email
     return redirect(url_for("stackauth.mfa"), 303)
 
 
@@ -53,9 +59,14 @@ def mfa() -> Response:
         form.fail("The code is 6 digits. Enter the current one from your authenticator app.", field_name="totp")
     if form.failed:
         return page("stackauth/mfa.html", form.status, form=form, pending=True)
+    # Per email when the sign-in typed one, else per attempt (an OAuth sign-in): a new attempt code needs
+    # the first factor again.
+    email = pending.get("e") if isinstance(pending.get("e"), str) else f"mfa-attempt:{pending['c']}"
+    guard(FAILURES, email)
     try:
         answer = stack_post("/api/v1/auth/mfa/sign-in", {"type": "totp", "totp": totp, "code": pending["c"]})
     except StackAuthError as exc:
+        count_refusal(exc, FAILURES, email)
         if exc.code == "INVALID_TOTP_CODE":
             explain(exc, form, {"INVALID_TOTP_CODE": "totp"})
             return page("stackauth/mfa.html", form.status, form=form, pending=True)

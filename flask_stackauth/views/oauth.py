@@ -7,9 +7,10 @@ import re
 import time
 from typing import Any
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, redirect, request, session
 from werkzeug.wrappers import Response
 
+from ..app_urls import CALLBACK_ENDPOINT, stack_url
 from ..auth import store_sign_in
 from ..errors import (
     KnownError,
@@ -30,8 +31,7 @@ _PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 
 
 def _callback_url() -> str:
-    configured = get_state().settings.redirect_uri
-    return configured or url_for("stackauth.callback", _external=True)
+    return stack_url(CALLBACK_ENDPOINT)
 
 
 def login(provider: str | None = None) -> Any:

@@ -15,11 +15,13 @@ from typing import Any
 from flask import Blueprint, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
+from ..app_urls import stack_url
 from ..errors import KnownError, MultiFactorAuthenticationRequired, SignInError, StackAuthError
 from ..state import get_state
+from ..throttle import FAILURES, SENDS
 from ..urls import safe_next
 from .completion import finish, stack_post
-from .forms import Form, email_field, explain, form_next, page, pending_value, refuse_forged
+from .forms import Form, count_refusal, email_field, explain, form_next, guard, page, pending_value, refuse_forged
 from .login_page import login_page
 from .mfa import begin_mfa
 
@@ -46,10 +48,14 @@ def otp_send() -> Response:
     email = email_field(form, "otp_email")
     if form.failed:
         return login_page(next_url, otp=form, status=form.status)
-    callback = url_for("stackauth.otp_callback", _external=True)
+    callback = stack_url("stackauth.otp_callback")
+    guard(SENDS, email)
+    throttle = get_state().throttle
     try:
         answer = get_state().client.request("POST", "/api/v1/auth/otp/send-sign-in-code",
                                             json={"email": email, "callback_url": callback})
+        # Every email sent counts: a flood of codes is a nuisance to the inbox's owner and more codes to guess.
+        throttle.record(SENDS, email=email, address=request.remote_addr)
         nonce = answer.get("nonce") if isinstance(answer, dict) else None
         if not isinstance(nonce, str) or len(nonce) != LINK_CODE_LENGTH - OTP_LENGTH:
             raise SignInError("Stack Auth answered without a usable code nonce.", code="STACK_AUTH_BAD_ANSWER",
@@ -60,6 +66,7 @@ def otp_send() -> Response:
         # Saying "no such account" or "this account cannot use codes" would tell anyone which emails have
         # accounts: carry on exactly as if a code was sent; no code will match.
         log.info("flask-stackauth: no email code sent (%s)", exc.code)
+        throttle.record(SENDS, email=email, address=request.remote_addr)  # counted as if sent: same answer
         nonce = "".join(secrets.choice(_CROCKFORD.lower()) for _ in range(LINK_CODE_LENGTH - OTP_LENGTH))
     except StackAuthError as exc:
         return login_page(next_url, otp=explain(exc, form), status=form.status)
@@ -97,12 +104,15 @@ def otp_code() -> Response:
     if form.failed:
         return _otp_code_page(form, pending, form.status)
     next_url = pending.get("n") if isinstance(pending.get("n"), str) else None
+    email = pending.get("e") if isinstance(pending.get("e"), str) else None
+    guard(FAILURES, email)
     try:
         answer = stack_post("/api/v1/auth/otp/sign-in", {"code": typed.lower() + str(pending["nonce"])})
     except MultiFactorAuthenticationRequired as exc:
         session.pop(OTP_KEY, None)
-        return begin_mfa(exc, next_url=next_url, method="otp")
+        return begin_mfa(exc, next_url=next_url, method="otp", email=email)
     except StackAuthError as exc:
+        count_refusal(exc, FAILURES, email)
         explain(exc, form, {"VERIFICATION_CODE_NOT_FOUND": "code"})
         if exc.code != "VERIFICATION_CODE_NOT_FOUND":
             session.pop(OTP_KEY, None)  # this code is spent: only a new one helps

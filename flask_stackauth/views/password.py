@@ -6,11 +6,24 @@ from __future__ import annotations
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
+from ..app_urls import stack_url
 from ..errors import MultiFactorAuthenticationRequired, StackAuthError
-from ..links import app_link
 from ..state import get_state
+from ..throttle import FAILURES
 from .completion import finish, stack_post
-from .forms import MAX_PASSWORD_LENGTH, MESSAGES, Form, email_field, explain, form_next, page, refuse_forged, text_field
+from .forms import (
+    MAX_PASSWORD_LENGTH,
+    MESSAGES,
+    Form,
+    count_refusal,
+    email_field,
+    explain,
+    form_next,
+    guard,
+    page,
+    refuse_forged,
+    text_field,
+)
 from .login_page import login_page
 from .mfa import begin_mfa
 
@@ -25,11 +38,13 @@ def password_sign_in() -> Response:
     password = text_field("password", MAX_PASSWORD_LENGTH, form, label="password", strip=False)
     if form.failed:
         return login_page(next_url, password=form, status=form.status)
+    guard(FAILURES, email)
     try:
         answer = stack_post("/api/v1/auth/password/sign-in", {"email": email, "password": password})
     except MultiFactorAuthenticationRequired as exc:
-        return begin_mfa(exc, next_url=next_url, method="password")
+        return begin_mfa(exc, next_url=next_url, method="password", email=email)
     except StackAuthError as exc:
+        count_refusal(exc, FAILURES, email)
         # One message for a wrong password and an unknown email: the page never tells which.
         return login_page(next_url, password=explain(exc, form), status=form.status)
     return finish(answer, method="password", next_url=next_url, is_new_user=False)
@@ -66,7 +81,7 @@ def signup() -> Response:
     try:
         # v2.7 refuses a sign-up without it; v2.8 then mails no verification link at all.
         answer = stack_post("/api/v1/auth/password/sign-up", {
-            "email": email, "password": password, "verification_callback_url": app_link("stackauth.verify_email")})
+            "email": email, "password": password, "verification_callback_url": stack_url("stackauth.verify_email")})
     except MultiFactorAuthenticationRequired as exc:
         return begin_mfa(exc, next_url=next_url, method="password")
     except StackAuthError as exc:

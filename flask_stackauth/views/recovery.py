@@ -19,6 +19,7 @@ from flask import Blueprint, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from .. import account_api
+from ..app_urls import stack_url
 from ..errors import (
     KnownError,
     MultiFactorAuthenticationRequired,
@@ -27,11 +28,11 @@ from ..errors import (
     StackAuthError,
     VerificationCodeError,
 )
-from ..links import app_link
 from ..state import get_state
+from ..throttle import SENDS
 from ..tokens import peek_claims
 from .completion import finish, stack_post
-from .forms import MAX_PASSWORD_LENGTH, Form, email_field, explain, page, refuse_forged, text_field
+from .forms import MAX_PASSWORD_LENGTH, Form, email_field, explain, guard, page, refuse_forged, text_field
 from .mfa import begin_mfa
 
 log = logging.getLogger("flask_stackauth")
@@ -65,9 +66,13 @@ def forgot_password() -> Response:
     email = email_field(form)
     if form.failed:
         return page("stackauth/forgot_password.html", form.status, form=form, sent_to=None, closed=False)
+    guard(SENDS, email)  # a flood of reset mails is a nuisance to the inbox's owner
+    state = get_state()
     try:
-        account_api.send_password_reset(get_state().client, email, app_link("stackauth.password_reset"))
+        account_api.send_password_reset(state.client, email, stack_url("stackauth.password_reset"))
+        state.throttle.record(SENDS, email=email, address=request.remote_addr)
     except RedirectUrlNotWhitelisted:
+        state.throttle.record(SENDS, email=email, address=request.remote_addr)  # counted as sent: same answer
         # Stack says this only for addresses that have an account: showing it would tell which do.
         log.warning("flask-stackauth: Stack Auth refused to mail a reset link because this app's address is not a "
                     "trusted domain of the project (set STACK_APP_URL and add it in the dashboard)")

@@ -13,7 +13,7 @@ from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
 from .. import account_api
-from ..auth import authenticate, load_user
+from ..auth import authenticate
 from ..errors import EmailAlreadyVerified, StackAuthError, VerificationCodeError
 from ..state import get_state
 from ..urls import safe_next
@@ -28,13 +28,21 @@ _CODE_MESSAGES = {
 }
 
 
+def _session_user() -> StackUser | None:
+    """The signed-in user, restricted ones included (an unverified email is what this page is for)."""
+    try:
+        return authenticate(allow_restricted=True)
+    except StackAuthError:
+        return None
+
+
 def _continue_url() -> str:
     return safe_next(get_state().settings.after_sign_in_url, host=request.host) or request.script_root + "/"
 
 
 def _page(form: Form, code: str | None, status: int = 200, *, verified: bool = False, sent_to: str | None = None
           ) -> Response:
-    user = load_user()
+    user = _session_user()
     return page("stackauth/verify_email.html", status, form=form, code=code, verified=verified, sent_to=sent_to,
                 signed_in=isinstance(user, StackUser), continue_url=_continue_url())
 
@@ -67,8 +75,8 @@ def verify_email() -> Response:
         account_api.verify_email(client, code)
     except StackAuthError as exc:
         return _failed(exc, form)
-    user = load_user()
-    if isinstance(user, StackUser):
+    user = _session_user()
+    if user is not None:
         user.refresh_claims()
     return _page(form, None, verified=True)
 

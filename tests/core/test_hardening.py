@@ -108,8 +108,10 @@ def test_project_config_of_an_unexpected_shape_is_no_500(client: Any, stackauth_
     with _mocked(stackauth_emulator) as mock:
         mock.add(responses.GET, stackauth_emulator.url + "/api/v1/projects/current",
                  json={"id": "internal", "config": "x"})
-        assert client.get("/auth/login").status_code < 500
-        assert client.get("/auth/login/github").status_code == 400
+        # An unusable answer is an outage (issue 11 item 7), never "no sign-in method enabled".
+        assert client.get("/auth/login").status_code == 503
+        # The provider is then left to Stack Auth to judge.
+        assert client.get("/auth/login/github").status_code == 302
 
 
 def test_sign_out_behind_a_tls_proxy_without_proxy_fix(client: Any) -> None:

@@ -94,6 +94,8 @@ def test_the_notes_page_talks_to_the_api_with_fetch(js_page: Any, app_url: str) 
     page.get_by_role("button", name="Add").click()
     assert page.get_by_role("alert").inner_text() == "title may have at most 200 characters."
     page.reload()
+    # The list is filled by fetch after the page loads: wait for it, then count.
+    page.locator("#notes li.done", has_text="Write the release notes").wait_for()
     assert page.locator("#notes li").count() == 1
 
 

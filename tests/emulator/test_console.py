@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 import requests
@@ -224,15 +227,34 @@ def test_get_tokens_mints_an_impersonation_session_whose_token_works(
     assert session.is_impersonation
 
 
-def test_webhook_section_reads_the_deliveries_control_once_it_exists(server: EmulatorServer) -> None:
+def test_webhook_page_shows_endpoints_and_each_delivery_with_its_answer(server: EmulatorServer) -> None:
     assert "No webhook endpoints registered" in _page(server, "/_emulator/console/webhooks")
-    emu = Emulator()
-    delivery = {"type": "user.created", "url": "http://127.0.0.1:5999/hooks", "status_code": 204}
-    emu.wsgi_app.add_url_rule("/_emulator/webhooks/deliveries", "deliveries", lambda: {"items": [delivery]})
-    with EmulatorServer(emu) as other:
-        page = _page(other, "/_emulator/console/webhooks")
-    assert "user.created" in page and "http://127.0.0.1:5999/hooks" in page
-    assert '<span class="tag ok">204</span>' in page
+    answers = iter([500, 204])
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(next(answers))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{receiver.server_address[1]}/hooks"
+        server.add_webhook_endpoint(url, event_types=["user.created"])
+        server.emulator.create_user("hooked@example.com")
+        assert server.wait_for_webhooks(10)
+        page = _page(server, "/_emulator/console/webhooks")
+    finally:
+        receiver.shutdown()
+    assert url in page and "user.created" in page
+    # Newest first: the retry that succeeded, then the first attempt that got a 500.
+    assert page.index('<span class="tag ok">204</span>') < page.index('<span class="tag warn">500</span>')
+    assert "attempt 2" in page and "attempt 1" in page
 
 
 def test_mock_provider_page_is_styled_and_named_after_the_provider(server: EmulatorServer) -> None:
