@@ -28,7 +28,7 @@ NAV: list[NavItem] = [
     NavItem("stackauth.two_factor", "Two-factor"),
     NavItem("admin", "Admin"),
     # Slots for features that land later: they appear once a view with this endpoint exists.
-    NavItem("account", "Account"),
+    NavItem("stackauth.account", "Account"),
     NavItem("stackauth.api_keys", "API keys"),
     NavItem("webhook_log", "Webhooks"),
 ]

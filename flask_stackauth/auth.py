@@ -130,6 +130,9 @@ def _authenticate(state: StackAuthState, *, allow_anonymous: bool, allow_restric
             raise restricted_user(peek_claims(bearer)) from None
         except InvalidAccessToken as exc:
             raise AuthenticationRequired(exc.message, code=exc.code, bearer_error="invalid_token") from None
+        if state.ended_sessions.is_ended(claims):
+            raise AuthenticationRequired("This session was ended. Please sign in again.", code="SESSION_ENDED",
+                                         bearer_error="invalid_token")
         return make_user(state, claims, bearer)
 
     js = header_tokens()  # Stack's JS SDK header: after Authorization, before (and instead of) any cookie
@@ -151,6 +154,12 @@ def _authenticate(state: StackAuthState, *, allow_anonymous: bool, allow_restric
                     exc.code, exc.message)
         clear_tokens(session)
         raise AuthenticationRequired() from None
+    if state.ended_sessions.is_ended(claims):
+        # Ended on another device (or by a password reset): Stack has revoked the refresh token too.
+        log.info("flask-stackauth: the session was ended through this app; signed out")
+        state.refresher.forget(tokens.refresh_token)
+        clear_tokens(session)
+        raise AuthenticationRequired()
     return make_user(state, claims, tokens.access_token)
 
 

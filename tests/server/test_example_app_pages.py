@@ -66,6 +66,7 @@ def test_nav_lists_what_the_app_serves_and_keeps_slots_for_later_features(
             else:
                 assert f">{item.label}<" not in nav, item
     assert 'href="/auth/account/api-keys"' in nav
+    assert 'href="/auth/account"' in nav
     later = create_app({**stackauth_config, "TESTING": True})
     later.add_url_rule("/later-feature", "later_feature", lambda: "later")
     NAV.append(NavItem("later_feature", "Later feature"))
