@@ -114,10 +114,10 @@ def account_nav() -> list[dict[str, object]]:
     """
     user = request_user()
     sections = visible_sections(user) if isinstance(user, StackUser) else SECTIONS
-    entries: list[dict[str, object]] = []
-    for section in sections:
-        url = url_for(section.endpoint)
-        # A section's sub-pages (/teams/<id>) live below its URL.
-        entries.append({"url": url, "label": section.label,
-                        "current": request.path == url or request.path.startswith(url.rstrip("/") + "/")})
-    return entries
+    urls = [url_for(section.endpoint) for section in sections]
+    # A section's sub-pages (/teams/<id>) live below its URL; the longest match wins, so /account/connections
+    # is "Connected accounts", not "Profile" (/account).
+    matches = [u for u in urls if request.path == u or request.path.startswith(u.rstrip("/") + "/")]
+    current = max(matches, key=len, default=None)
+    return [{"url": url, "label": section.label, "current": url == current}
+            for section, url in zip(sections, urls, strict=True)]

@@ -3,6 +3,7 @@ and the link route that connects a provider (or more scopes) and comes back, the
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -121,3 +122,11 @@ def test_the_connections_page_offers_connect_for_enabled_providers_not_connected
     assert back.headers["Location"] == "/auth/account/connections"
     page = client.get("/auth/account/connections").get_data(as_text=True)
     assert "Spotify" in page and "/auth/link/spotify" not in page
+
+
+def test_the_account_nav_marks_the_page_it_is_on_not_the_profile_above_it(client: Any) -> None:
+    sign_in(client, "nav@example.com")
+    page = client.get("/auth/account/connections").get_data(as_text=True)
+    current = re.findall(r'<a href="([^"]+)" aria-current="page">', page)
+    assert current == ["/auth/account/connections"]
+    assert 'href="/auth/account">Profile</a>' in page  # in the same sidebar, not marked
