@@ -274,7 +274,8 @@ def leave_team(client: StackAuthClient, access_token: str, team_id: str) -> None
     :raises TeamMembershipNotFound: the user is not a member.
     """
     tid = _id(team_id, TeamNotFound, "team")
-    call(client, "DELETE", f"/api/v1/team-memberships/{tid}/me", access_token=access_token)
+    # With the JSON body ``{}`` Stack's SDK sends (``leaveTeam`` in client-interface.ts; both recordings).
+    call(client, "DELETE", f"/api/v1/team-memberships/{tid}/me", access_token=access_token, json={})
 
 
 def list_team_members(client: StackAuthClient, access_token: str, team_id: str) -> list[TeamMemberProfile]:
@@ -296,7 +297,7 @@ def remove_team_member(client: StackAuthClient, access_token: str, team_id: str,
     """
     tid = _id(team_id, TeamNotFound, "team")
     uid = _id(user_id, TeamMembershipNotFound, "member")
-    call(client, "DELETE", f"/api/v1/team-memberships/{tid}/{uid}", access_token=access_token)
+    call(client, "DELETE", f"/api/v1/team-memberships/{tid}/{uid}", access_token=access_token, json={})
 
 
 # --- team invitations ------------------------------------------------------------------------------------
