@@ -87,6 +87,8 @@ class RecordedStack:
     answers: list[dict[str, Any]] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     url: str = ""
+    #: Answers given to every request for a path (``/api/v1/projects/current`` ...), not taken from the queue.
+    always: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def answer(self, *recorded: dict[str, Any]) -> RecordedStack:
         """Queue the answers of these recorded steps, one per coming request."""
@@ -101,10 +103,13 @@ class RecordedStack:
         return StackAuthClient(StackAuthSettings(**values))
 
     def handle(self, got: Received) -> tuple[int, dict[str, str], bytes]:
-        self.received.append(got)
-        if not self.answers:
-            return 599, {"content-type": "text/plain"}, b"no recorded answer queued"
-        recorded = self.answers.pop(0)
+        if got.path in self.always:
+            recorded = self.always[got.path]
+        else:
+            self.received.append(got)
+            if not self.answers:
+                return 599, {"content-type": "text/plain"}, b"no recorded answer queued"
+            recorded = self.answers.pop(0)
         headers = {k: v for k, v in recorded.get("headers", {}).items()
                    if k in ("content-type", "x-stack-known-error")}
         body = recorded.get("body")
