@@ -29,7 +29,7 @@ NAV: list[NavItem] = [
     NavItem("admin", "Admin"),
     # Slots for features that land later: they appear once a view with this endpoint exists.
     NavItem("account", "Account"),
-    NavItem("api_keys", "API keys"),
+    NavItem("stackauth.api_keys", "API keys"),
     NavItem("webhook_log", "Webhooks"),
 ]
 

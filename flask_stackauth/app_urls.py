@@ -17,6 +17,7 @@ from flask import Flask, current_app, url_for
 
 from .config import StackAuthSettings
 from .state import get_state
+from .urls import safe_next
 
 log = logging.getLogger("flask_stackauth")
 
@@ -51,3 +52,19 @@ def warn_if_unconfigured(app: Flask, settings: StackAuthSettings) -> None:
     log.warning("flask-stackauth: neither STACK_APP_URL nor STACK_REDIRECT_URI is set, so the URLs handed to "
                 "Stack Auth (the OAuth callback, emailed sign-in links) are built from each request's Host header. "
                 "Set STACK_APP_URL to the app's public base URL (such as https://app.example.com) in production.")
+
+
+def warn_about_landing_urls(settings: StackAuthSettings) -> None:
+    """At ``init_app``: warn about a ``STACK_AFTER_SIGN_IN_URL`` / ``STACK_AFTER_SIGN_OUT_URL`` that is off-site.
+
+    An off-site URL is never followed (it would be an open redirect): the user lands on ``/`` instead. Saying so
+    at start-up beats a silent ``/``. A full URL on the host of ``STACK_APP_URL`` is fine.
+    """
+    base = settings.public_base_url()
+    host = urlsplit(base).netloc if base else None
+    for name, value in (("STACK_AFTER_SIGN_IN_URL", settings.after_sign_in_url),
+                        ("STACK_AFTER_SIGN_OUT_URL", settings.after_sign_out_url)):
+        if safe_next(value) is None and (host is None or safe_next(value, host=host) is None):
+            log.warning("flask-stackauth: %s=%r is not a path on this site: it is followed only when it names "
+                        "the host a request came to, otherwise users land on / (no open redirects). Use a path "
+                        "such as /dashboard.", name, value[:200])

@@ -22,6 +22,7 @@ from .errors import (
     StackAuthError,
     StackAuthUnavailable,
 )
+from .js_tokens import authenticate_js, cookie_credentials, header_tokens
 from .refresh import refresh_session
 from .responses import token_authorization
 from .signals import user_signed_in
@@ -131,8 +132,14 @@ def _authenticate(state: StackAuthState, *, allow_anonymous: bool, allow_restric
             raise AuthenticationRequired(exc.message, code=exc.code, bearer_error="invalid_token") from None
         return make_user(state, claims, bearer)
 
+    js = header_tokens()  # Stack's JS SDK header: after Authorization, before (and instead of) any cookie
+    if js is not None:
+        return make_user(state, *authenticate_js(state, js, allow_anonymous=allow_anonymous))
     tokens = load_tokens(session)
     if tokens is None:
+        js = cookie_credentials(state)
+        if js is not None:
+            return make_user(state, *authenticate_js(state, js, allow_anonymous=allow_anonymous))
         raise AuthenticationRequired()
     if tokens.needs_refresh(state.settings.refresh_leeway):
         tokens = refresh_session(state, tokens)

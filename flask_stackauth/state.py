@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from .api_key_cache import ApiKeyCaches
 from .client import StackAuthClient
 from .config import StackAuthSettings
 from .errors import StackAuthConfigError, StackAuthError, StackAuthUnavailable
@@ -136,6 +137,7 @@ class StackAuthState:
         self.permissions = PermissionCache()
         #: Failed sign-in attempts per email and address (in memory; on Redis when ``init_app`` finds one).
         self.throttle = SignInThrottle(settings)
+        self.api_keys = ApiKeyCaches()
         self._project: tuple[float, dict[str, Any]] | None = None
         self._project_lock = threading.Lock()
         self._project_failure: tuple[float, StackAuthError] | None = None

@@ -6,14 +6,16 @@ The ``current_user`` proxy that returns them is in :mod:`flask_stackauth.auth`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from flask import has_request_context, session
 
-from . import account_api, totp
+from . import account_api, totp, user_api_keys
+from .connected_api import list_connected_accounts, provider_access_token
 from .errors import InvalidTotpCode, StackAuthError
-from .models import UNSET, Team, Unset
+from .models import UNSET, ApiKey, ConnectedAccount, Team, Unset
 from .permissions import user_permissions
 from .refresh import refresh_session
 from .state import get_state
@@ -142,6 +144,28 @@ class StackUser:
         """
         return permission_id in user_permissions(self, team_id)
 
+    def connected_accounts(self) -> list[ConnectedAccount]:
+        """The OAuth accounts this user connected (``GET /api/v1/connected-accounts/me``, with the user's token).
+
+        :raises NotSupportedByServer: the server (v2.7) cannot list them.
+        """
+        return list_connected_accounts(get_state().client, self.access_token)
+
+    def provider_access_token(self, provider: str, scopes: Iterable[str] = (), *,
+                              account_id: str | None = None) -> str:
+        """An access token for this user's account at ``provider`` holding every scope in ``scopes``.
+
+        Call the provider's API with it; never log it. When the user has not connected the provider, or not
+        with those scopes, send them to :meth:`StackAuth.link_provider_url` with the error's ``provider`` and
+        ``scopes``: they come back to your page with the account connected.
+
+        :raises OAuthConnectionNotConnectedToUser: the user never connected ``provider``.
+        :raises OAuthConnectionDoesNotHaveRequiredScope: connected, but a scope is missing.
+        :raises OAuthAccessTokenNotAvailableWithSharedOAuthKeys: the provider runs on Stack's shared keys.
+        """
+        return provider_access_token(get_state().client, self.access_token, provider, scopes,
+                                     account_id=account_id)
+
     def update(self, *, display_name: str | Unset | None = UNSET, client_metadata: Any = UNSET,
                profile_image_url: str | Unset | None = UNSET, selected_team_id: str | Unset | None = UNSET) -> None:
         """Update the user's own profile (``PATCH /api/v1/users/me`` with the user's token).
@@ -245,6 +269,29 @@ class StackUser:
             refresh_session(state, tokens)
         except StackAuthError as exc:
             log.warning("flask-stackauth: profile updated, but the access token could not be renewed (%s)", exc.code)
+
+    # -- API keys (the user's own, with the user's token) ---------------------------------------------------
+
+    def api_keys(self) -> list[ApiKey]:
+        """The user's API keys (revoked and expired ones included); secrets are never shown again.
+
+        :raises ApiKeysNotEnabled: the project has user API keys turned off.
+        """
+        return user_api_keys.list_keys(get_state().client, self.access_token)
+
+    def create_api_key(self, description: str, expires_at: datetime | int | None = None) -> ApiKey:
+        """Create an API key for the user; its ``value`` is the secret, shown only in this answer.
+
+        :param expires_at: a timezone-aware datetime, or milliseconds since the epoch; ``None``: never.
+        """
+        return user_api_keys.create_key(get_state().client, self.access_token, description, expires_at)
+
+    def revoke_api_key(self, key_id: str) -> ApiKey:
+        """Revoke one of the user's API keys by id; answers the revoked key.
+
+        :raises ApiKeyNotFound: no such key. Checks cached elsewhere stop within ``STACK_API_KEY_CACHE_TTL``.
+        """
+        return user_api_keys.revoke_key(get_state().client, self.access_token, key_id, self.id)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

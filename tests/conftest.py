@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -62,5 +63,13 @@ def app(stackauth_config: dict[str, Any]) -> Flask:
 
 @pytest.fixture
 def emu(stackauth_emulator: Any) -> Any:
-    """The emulator's controls."""
+    """The emulator's controls (the one ``emu`` of the suite)."""
     return stackauth_emulator.emulator
+
+
+@pytest.fixture
+def legacy(emu: Any) -> Iterator[Any]:
+    """The emulator behaving like a v2.7.16 server for this test (its controls; the one ``legacy`` of the suite)."""
+    emu.set_legacy_tokens(True)
+    yield emu
+    emu.set_legacy_tokens(False)

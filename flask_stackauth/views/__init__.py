@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import connections, logout, mfa, oauth, otp, password, team_invitation, teams, two_factor
+from . import api_keys_page, connections, logout, mfa, oauth, otp, password, team_invitation, teams, two_factor
 
 
 def make_blueprint() -> Blueprint:
     """A new ``stackauth`` blueprint with every prebuilt route (its templates under ``stackauth/``)."""
     bp = Blueprint("stackauth", "flask_stackauth", template_folder="templates")
-    for flow in (oauth, password, otp, mfa, logout, two_factor, connections, teams, team_invitation):
+    for flow in (oauth, password, otp, mfa, logout, two_factor, connections, teams, team_invitation,
+                 api_keys_page):
         flow.register(bp)
     return bp

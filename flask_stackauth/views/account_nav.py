@@ -14,6 +14,7 @@ ACCOUNT_NAV: list[tuple[str, str]] = [
     ("stackauth.two_factor", "Two-factor sign-in"),
     ("stackauth.connections", "Connected accounts"),
     ("stackauth.teams", "Teams"),
+    ("stackauth.api_keys", "API keys"),
 ]
 
 

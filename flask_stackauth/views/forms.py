@@ -119,6 +119,10 @@ def _origin_host(origin: str) -> str:
 
 def check_form(action: str) -> None:
     """Refuse a cross-site or forged form POST with a 403 :class:`SignInError`."""
+    # Every form, sign-out included: a browser that says the post came from another site is believed.
+    if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+        raise SignInError(f"The {action} request came from another site and was refused.",
+                          code="CROSS_SITE_REQUEST", http_status=403)
     origin = request.headers.get("Origin")
     # Hosts, not schemes, are compared: behind a TLS proxy without ProxyFix the app sees http while the
     # browser says https. A cross-site post names another host.
@@ -145,9 +149,6 @@ def form_next() -> str | None:
 
 def refuse_forged(form: Form, action: str) -> bool:
     """Check the form token and origin; on failure record the message on ``form`` (403)."""
-    if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
-        form.fail(f"The {action} request came from another site and was refused.", 403)
-        return True
     try:
         check_form(action)
     except SignInError as exc:

@@ -215,20 +215,16 @@ def test_restricted_users_need_opt_in(client: Any, emu: Any, user: dict[str, Any
 
 
 def test_legacy_server_tokens_are_accepted_and_profile_fetched_once(stackauth_config: dict[str, Any],
-                                                                    emu: Any) -> None:
-    emu.set_legacy_tokens(True)
-    try:
-        user = emu.create_user("legacy@example.com")
-        token = emu.create_session(user["id"])["access_token"]
-        app = make_app(stackauth_config)
-        client = app.test_client()
-        for _ in range(5):
-            response = _api(client, token)
-            assert response.status_code == 200
-            assert response.json["email"] == "legacy@example.com"
-        assert emu.calls("GET", "/api/v1/users/me") == 1
-    finally:
-        emu.set_legacy_tokens(False)
+                                                                    legacy: Any) -> None:
+    user = legacy.create_user("legacy@example.com")
+    token = legacy.create_session(user["id"])["access_token"]
+    app = make_app(stackauth_config)
+    client = app.test_client()
+    for _ in range(5):
+        response = _api(client, token)
+        assert response.status_code == 200
+        assert response.json["email"] == "legacy@example.com"
+    assert legacy.calls("GET", "/api/v1/users/me") == 1
 
 
 def test_steady_state_bearer_requests_make_no_calls(client: Any, emu: Any, stackauth_bearer: Any) -> None:

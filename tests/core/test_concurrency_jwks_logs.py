@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,19 +11,12 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from flask_stackauth.tokens import STATE_PREFIX, TOKENS_KEY
+from flask_stackauth.tokens import TOKENS_KEY
 from tests.conftest import make_app
-from tests.helpers import callback_for, sign_in, start_login
+from tests.helpers import age_session, callback_for, pending_sign_ins, pending_verifier, sign_in, sign_out, start_login
 
 TOKEN = "/api/v1/auth/oauth/token"
 JWKS = "/api/v1/projects/internal/.well-known/jwks.json"
-
-
-def _age_tokens(client: Any, seconds_left: float) -> None:
-    with client.session_transaction() as session:
-        tokens = dict(session[TOKENS_KEY])
-        tokens["expires_at"] = int(time.time() + seconds_left)
-        session[TOKENS_KEY] = tokens
 
 
 @pytest.fixture
@@ -45,7 +37,7 @@ def test_parallel_requests_with_one_expiring_token_refresh_once(live_app: Any, e
     app, base = live_app
     client = app.test_client()
     sign_in(client)
-    _age_tokens(client, 5)
+    age_session(client, 5)
     cookie = client.get_cookie("session").value
     before = emu.calls("POST", TOKEN)
     barrier = threading.Barrier(threads)
@@ -76,7 +68,7 @@ def test_jwks_fetched_once_and_refetched_once_after_rotation(stackauth_config: d
         assert client.get("/protected").status_code == 200
     assert emu.calls("GET", JWKS) == 1
     emu.rotate_keys()
-    _age_tokens(client, 5)  # the refreshed token is signed with the new key
+    age_session(client, 5)  # the refreshed token is signed with the new key
     for _ in range(20):
         assert client.get("/protected").status_code == 200
     assert emu.calls("GET", JWKS) == 2
@@ -86,7 +78,7 @@ def test_rotation_just_after_a_fetch_does_not_sign_session_users_out(client: Any
     sign_in(client)
     assert client.get("/protected").status_code == 200
     emu.rotate_keys()  # within the default 10 s cooldown of the JWKS fetch above
-    _age_tokens(client, 5)
+    age_session(client, 5)
     assert client.get("/protected").status_code == 200
     assert emu.calls("GET", JWKS) == 2
     with client.session_transaction() as session:
@@ -97,19 +89,16 @@ def test_no_secret_in_any_log_record(client: Any, emu: Any, caplog: Any) -> None
     caplog.set_level(logging.DEBUG)
     authorize = start_login(client)
     callback = callback_for(authorize, "ada@example.com")
-    with client.session_transaction() as session:
-        verifier = next(v["v"] for k, v in session.items() if k.startswith(STATE_PREFIX))
+    verifier = pending_verifier(client, pending_sign_ins(client)[0])
     code = callback.split("code=")[1].split("&")[0]
     client.get(callback)
     with client.session_transaction() as session:
         first = dict(session[TOKENS_KEY])
-    _age_tokens(client, 5)
+    age_session(client, 5)
     client.get("/protected")
     with client.session_transaction() as session:
         second = dict(session[TOKENS_KEY])
-    page = client.get("/auth/logout").get_data(as_text=True)
-    csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
-    client.post("/auth/logout", data={"csrf_token": csrf})
+    sign_out(client)
     secrets = {verifier, code, first["access_token"], first["refresh_token"], second["access_token"]}
     ours = [r for r in caplog.records if not r.name.startswith(("werkzeug", "flask_stackauth.emulator"))]
     assert ours, "expected log records from the flow"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import requests
@@ -10,15 +9,10 @@ import responses
 
 from flask_stackauth.tokens import TOKENS_KEY
 from tests.conftest import make_app
-from tests.helpers import callback_for, sign_in, start_login
+from tests.helpers import age_session, callback_for, form_token_in, sign_in, start_login
 
 TOKEN = "/api/v1/auth/oauth/token"
 JWKS = "/api/v1/projects/internal/.well-known/jwks.json"
-
-
-def _age_tokens(client: Any, seconds_left: float) -> None:
-    with client.session_transaction() as session:
-        session[TOKENS_KEY] = {**session[TOKENS_KEY], "expires_at": int(time.time() + seconds_left)}
 
 
 def _mocked(server: Any) -> responses.RequestsMock:
@@ -54,7 +48,7 @@ def test_current_user_does_not_retry_a_failing_refresh_within_a_request(
     app = make_app(stackauth_config, STACK_HTTP_TIMEOUT=0.3)
     client = app.test_client()
     sign_in(client)
-    _age_tokens(client, -1)
+    age_session(client, -1)
     before = emu.calls("POST", TOKEN)
     emu.fail_next(10, path=TOKEN, mode="500")
     response = client.get("/whoami-many")
@@ -65,13 +59,13 @@ def test_current_user_does_not_retry_a_failing_refresh_within_a_request(
 
 def test_refresh_answering_plain_text_keeps_a_valid_token(client: Any, stackauth_emulator: Any) -> None:
     sign_in(client)
-    _age_tokens(client, 10)
+    age_session(client, 10)
     with _mocked(stackauth_emulator) as mock:
         mock.add(responses.POST, stackauth_emulator.url + TOKEN, status=429, body="Too many requests",
                  content_type="text/plain")
         assert client.get("/protected").status_code == 200
         assert client.get("/", headers={"Accept": "text/html"}).json["signed_in"] is True
-        _age_tokens(client, -1)
+        age_session(client, -1)
         expired = client.get("/protected", headers={"Accept": "application/json"})
     assert expired.status_code == 503
     with client.session_transaction() as session:
@@ -82,7 +76,7 @@ def test_refresh_answering_a_token_that_is_no_jwt_is_not_stored(client: Any, sta
     sign_in(client)
     with client.session_transaction() as session:
         kept = session[TOKENS_KEY]["access_token"]
-    _age_tokens(client, 10)
+    age_session(client, 10)
     with _mocked(stackauth_emulator) as mock:
         mock.add(responses.POST, stackauth_emulator.url + TOKEN, json={"access_token": "garbage"})
         assert client.get("/protected").status_code == 200
@@ -119,7 +113,7 @@ def test_sign_out_behind_a_tls_proxy_without_proxy_fix(client: Any) -> None:
     page = client.get("/auth/logout")
     assert page.headers["X-Frame-Options"] == "DENY"
     assert page.headers["Cache-Control"] == "no-store"
-    csrf = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    csrf = form_token_in(page.get_data(as_text=True))
     response = client.post("/auth/logout", data={"csrf_token": csrf}, headers={"Origin": "https://localhost"})
     assert response.status_code == 303
 
@@ -133,7 +127,7 @@ def test_app_mounted_below_a_path_keeps_its_prefix_in_next(client: Any) -> None:
 def test_a_rate_limited_refresh_is_retried(client: Any, emu: Any) -> None:
     sign_in(client)
     old = client.get("/protected").json["token_sha"]
-    _age_tokens(client, 5)
+    age_session(client, 5)
     before = emu.calls("POST", TOKEN)
     emu.fail_next(1, path=TOKEN, mode="429")
     response = client.get("/protected")
@@ -144,10 +138,10 @@ def test_a_rate_limited_refresh_is_retried(client: Any, emu: Any) -> None:
 
 def test_a_lasting_rate_limit_is_an_outage_not_a_sign_out(client: Any, emu: Any) -> None:
     sign_in(client)
-    _age_tokens(client, 10)
+    age_session(client, 10)
     emu.fail_next(6, path=TOKEN, mode="429")
     assert client.get("/protected").status_code == 200
-    _age_tokens(client, -1)
+    age_session(client, -1)
     expired = client.get("/protected", headers={"Accept": "application/json"})
     assert expired.status_code == 503
     with client.session_transaction() as session:

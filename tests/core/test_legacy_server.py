@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from flask_stackauth.tokens import TOKENS_KEY
-from tests.helpers import callback_for, sign_in, start_login
-
-
-@pytest.fixture
-def legacy(emu: Any) -> Iterator[Any]:
-    emu.set_legacy_tokens(True)
-    yield emu
-    emu.set_legacy_tokens(False)
+from tests.helpers import age_session, callback_for, sign_in, sign_out, start_login
 
 
 def test_sign_in_refresh_and_sign_out_on_a_legacy_server(client: Any, legacy: Any, stackauth_emulator: Any) -> None:
@@ -27,13 +15,10 @@ def test_sign_in_refresh_and_sign_out_on_a_legacy_server(client: Any, legacy: An
     for _ in range(3):
         assert client.get("/dashboard").get_data(as_text=True) == "Hello old@example.com"
     assert legacy.calls("GET", "/api/v1/users/me") == 1
-    with client.session_transaction() as session:
-        session[TOKENS_KEY] = {**session[TOKENS_KEY], "expires_at": int(time.time()) + 5}
+    age_session(client, 5)
     assert client.get("/dashboard").status_code == 200
     assert legacy.calls("POST", "/api/v1/auth/oauth/token") == 2
-    page = client.get("/auth/logout").get_data(as_text=True)
-    csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
-    assert client.post("/auth/logout", data={"csrf_token": csrf}).status_code == 303
+    assert sign_out(client).status_code == 303
     assert legacy.calls("DELETE", "/api/v1/auth/sessions/current") == 1
 
 

@@ -8,13 +8,7 @@ import requests
 
 from flask_stackauth import user_signed_out
 from flask_stackauth.tokens import TOKENS_KEY
-from tests.helpers import sign_in
-
-
-def _csrf(client: Any) -> str:
-    page = client.get("/auth/logout")
-    assert page.status_code == 200
-    return str(page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0])
+from tests.helpers import age_session, form_token, sign_in
 
 
 def _tokens(client: Any) -> dict[str, Any] | None:
@@ -34,7 +28,7 @@ def test_sign_out_revokes_the_session_at_stack_auth(app: Any, client: Any, stack
     assert _refresh_at_emulator(stackauth_emulator, refresh_token).status_code == 200
     seen: list[Any] = []
     with user_signed_out.connected_to(lambda sender, **kw: seen.append(kw), app):
-        response = client.post("/auth/logout", data={"csrf_token": _csrf(client)})
+        response = client.post("/auth/logout", data={"csrf_token": form_token(client)})
     assert response.status_code == 303
     assert response.headers["Location"] == "/"
     assert _tokens(client) is None
@@ -46,14 +40,9 @@ def test_sign_out_revokes_the_session_at_stack_auth(app: Any, client: Any, stack
 
 
 def test_sign_out_with_expiring_token_refreshes_first(client: Any, emu: Any) -> None:
-    import time
-
     sign_in(client)
-    csrf = _csrf(client)
-    with client.session_transaction() as session:
-        tokens = dict(session[TOKENS_KEY])
-        tokens["expires_at"] = int(time.time()) - 1
-        session[TOKENS_KEY] = tokens
+    csrf = form_token(client)
+    age_session(client, -1)
     response = client.post("/auth/logout", data={"csrf_token": csrf})
     assert response.status_code == 303
     assert emu.calls("POST", "/api/v1/auth/oauth/token") == 2
@@ -62,7 +51,7 @@ def test_sign_out_with_expiring_token_refreshes_first(client: Any, emu: Any) -> 
 
 def test_sign_out_clears_tokens_even_when_stack_auth_is_down(client: Any, emu: Any, caplog: Any) -> None:
     sign_in(client)
-    csrf = _csrf(client)
+    csrf = form_token(client)
     # Twice: one failure is retried (tests/security/test_sec2_sign_out.py).
     emu.fail_next(2, path="/api/v1/auth/sessions/current", mode="500")
     response = client.post("/auth/logout", data={"csrf_token": csrf})
@@ -73,13 +62,13 @@ def test_sign_out_clears_tokens_even_when_stack_auth_is_down(client: Any, emu: A
 
 def test_cross_site_and_forged_sign_out_are_refused(client: Any) -> None:
     sign_in(client)
-    csrf = _csrf(client)
+    csrf = form_token(client)
     cross = client.post("/auth/logout", data={"csrf_token": csrf}, headers={"Origin": "https://evil.example"})
     assert cross.status_code == 403
     assert client.post("/auth/logout").status_code == 403
     assert client.post("/auth/logout", data={"csrf_token": "forged"}).status_code == 403
     other = client.application.test_client()
-    assert other.post("/auth/logout", data={"csrf_token": _csrf(other)}).status_code == 303
-    stale = client.post("/auth/logout", data={"csrf_token": _csrf(other)})
+    assert other.post("/auth/logout", data={"csrf_token": form_token(other)}).status_code == 303
+    stale = client.post("/auth/logout", data={"csrf_token": form_token(other)})
     assert stale.status_code == 403  # a token of another session
     assert _tokens(client) is not None

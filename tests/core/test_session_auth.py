@@ -9,7 +9,7 @@ import pytest
 
 from flask_stackauth import refresh_failed, token_refreshed
 from flask_stackauth.tokens import TOKENS_KEY
-from tests.helpers import sign_in
+from tests.helpers import age_session, sign_in
 
 TOKEN = "/api/v1/auth/oauth/token"
 
@@ -17,14 +17,6 @@ TOKEN = "/api/v1/auth/oauth/token"
 def _tokens(client: Any) -> dict[str, Any] | None:
     with client.session_transaction() as session:
         return session.get(TOKENS_KEY)
-
-
-def _age_tokens(client: Any, seconds_left: float) -> None:
-    """Make the stored access token look like it expires in ``seconds_left`` (as if time had passed)."""
-    with client.session_transaction() as session:
-        tokens = dict(session[TOKENS_KEY])
-        tokens["expires_at"] = int(time.time() + seconds_left)
-        session[TOKENS_KEY] = tokens
 
 
 def test_no_session_redirects_html_and_401s_json(client: Any) -> None:
@@ -59,7 +51,7 @@ def test_expiring_token_is_refreshed_before_the_view(app: Any, client: Any, emu:
     sign_in(client)
     old = client.get("/protected").json["token_sha"]
     refreshed: list[Any] = []
-    _age_tokens(client, 5)
+    age_session(client, 5)
     with token_refreshed.connected_to(lambda sender, **kw: refreshed.append(kw), app):
         response = client.get("/protected")
     assert response.status_code == 200
@@ -75,7 +67,7 @@ def test_expiring_token_is_refreshed_before_the_view(app: Any, client: Any, emu:
 def test_revoked_refresh_token_signs_out(app: Any, client: Any, emu: Any) -> None:
     sign_in(client)
     emu.revoke_refresh_token(_tokens(client)["refresh_token"])  # type: ignore[index]
-    _age_tokens(client, 5)
+    age_session(client, 5)
     failures: list[Any] = []
     with refresh_failed.connected_to(lambda sender, **kw: failures.append(kw), app):
         html = client.get("/dashboard")
@@ -88,7 +80,7 @@ def test_revoked_refresh_token_signs_out(app: Any, client: Any, emu: Any) -> Non
 def test_revoked_refresh_token_gives_json_401(client: Any, emu: Any) -> None:
     sign_in(client)
     emu.revoke_refresh_token(_tokens(client)["refresh_token"])  # type: ignore[index]
-    _age_tokens(client, 5)
+    age_session(client, 5)
     api = client.get("/protected", headers={"Accept": "application/json"})
     assert api.status_code == 401
     assert api.json["code"] == "USER_AUTHENTICATION_REQUIRED"
@@ -105,7 +97,7 @@ def test_stack_auth_down_during_refresh_of_expired_token_is_503_and_keeps_tokens
     sign_in(client)
     client.get("/protected")
     kept = _tokens(client)
-    _age_tokens(client, -1)
+    age_session(client, -1)
     emu.fail_next(1, path=TOKEN, mode=mode, delay=1.0)
     api = client.get("/protected", headers={"Accept": "application/json"})
     assert api.status_code == 503
@@ -117,7 +109,7 @@ def test_stack_auth_down_during_refresh_of_expired_token_is_503_and_keeps_tokens
 def test_stack_auth_down_while_token_still_valid_runs_the_view(client: Any, emu: Any, caplog: Any) -> None:
     sign_in(client)
     client.get("/protected")
-    _age_tokens(client, 10)
+    age_session(client, 10)
     emu.fail_next(1, path=TOKEN, mode="500")
     response = client.get("/protected")
     assert response.status_code == 200

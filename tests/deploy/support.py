@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -21,6 +20,7 @@ import requests
 
 from flask_stackauth.emulator import EmulatorServer
 from flask_stackauth.emulator.client import complete_oauth
+from tests.helpers import form_token_in
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = "tests.deploy.gunicorn_app:create_app()"
@@ -151,7 +151,5 @@ def sign_out(base: str, browser: requests.Session) -> requests.Response:
     """Sign out with the form the app renders (its signed form token)."""
     page = browser.get(f"{base}/auth/logout", timeout=10)
     assert page.status_code == 200, page.text
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match, page.text
-    return browser.post(f"{base}/auth/logout", data={"csrf_token": match.group(1)}, allow_redirects=False,
+    return browser.post(f"{base}/auth/logout", data={"csrf_token": form_token_in(page.text)}, allow_redirects=False,
                         timeout=10)

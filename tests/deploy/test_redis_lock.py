@@ -15,6 +15,7 @@ from flask_stackauth.emulator import EmulatorServer
 from flask_stackauth.redis_lock import KEY_PREFIX, RedisRefreshLock
 from tests.conftest import make_app
 from tests.deploy.support import TOKEN_PATH, issue_expiring_tokens, issue_normal_tokens
+from tests.helpers import sign_out
 
 LEEWAY = 60
 
@@ -118,9 +119,7 @@ def test_sign_out_deletes_what_was_published(stackauth_config: dict[str, Any], s
     expiring_login(stackauth_emulator, stackauth_login, client)
     assert client.get("/protected").status_code == 200
     assert redis_client.keys(KEY_PREFIX + "*")
-    page = client.get("/auth/logout").get_data(as_text=True)
-    token = page.split('name="csrf_token" value="')[1].split('"')[0]
-    assert client.post("/auth/logout", data={"csrf_token": token}).status_code == 303
+    assert sign_out(client).status_code == 303
     assert redis_client.keys(KEY_PREFIX + "*") == []
 
 

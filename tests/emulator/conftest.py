@@ -1,4 +1,6 @@
-"""Fixtures for the emulator's own tests: one server per session, reset before each test."""
+"""Fixtures for the emulator's own tests. ``server`` is the suite's one emulator (``stackauth_emulator``, reset
+before each test; its controls are the suite's ``emu``, its v2.7 mode the suite's ``legacy``).
+``legacy_server`` is a second emulator that stays in v2.7 mode, for tests that talk to both generations at once."""
 
 from __future__ import annotations
 
@@ -6,34 +8,23 @@ from collections.abc import Iterator
 
 import pytest
 
-from flask_stackauth.emulator import Emulator, EmulatorServer, run_emulator
-
-
-@pytest.fixture(scope="session")
-def server() -> Iterator[EmulatorServer]:
-    """A running emulator (current, v2.8-like behaviour) shared by the session."""
-    with run_emulator(legacy_tokens=False) as srv:
-        yield srv
-
-
-@pytest.fixture(autouse=True)
-def _reset(request: pytest.FixtureRequest) -> None:
-    if "server" in request.fixturenames:
-        srv: EmulatorServer = request.getfixturevalue("server")
-        srv.emulator.reset()
-    if "legacy_server" in request.fixturenames:
-        lsrv: EmulatorServer = request.getfixturevalue("legacy_server")
-        lsrv.emulator.reset()
+from flask_stackauth.emulator import EmulatorServer, run_emulator
 
 
 @pytest.fixture
-def emu(server: EmulatorServer) -> Emulator:
-    """The emulator behind ``server``."""
-    return server.emulator
+def server(stackauth_emulator: EmulatorServer) -> EmulatorServer:
+    """The running emulator (current, v2.8-like behaviour unless the test asks for ``legacy``)."""
+    return stackauth_emulator
 
 
 @pytest.fixture(scope="session")
-def legacy_server() -> Iterator[EmulatorServer]:
-    """A running emulator in legacy (v2.7-like) mode."""
+def _legacy_emulator_server() -> Iterator[EmulatorServer]:
     with run_emulator(legacy_tokens=True) as srv:
         yield srv
+
+
+@pytest.fixture
+def legacy_server(_legacy_emulator_server: EmulatorServer) -> EmulatorServer:
+    """A second running emulator in v2.7 mode, reset before the test."""
+    _legacy_emulator_server.emulator.reset()
+    return _legacy_emulator_server

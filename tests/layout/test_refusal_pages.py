@@ -8,9 +8,8 @@ import requests
 from flask import Flask
 
 from flask_stackauth import permission_required
-from flask_stackauth.tokens import TokenSet, save_tokens
-from flask_stackauth.verify import peek_claims
 from tests.conftest import make_app
+from tests.helpers import store_session
 
 HTML = {"Accept": "text/html"}
 JSON = {"Accept": "application/json"}
@@ -41,9 +40,7 @@ def test_a_restricted_user_gets_a_403_that_says_why_not_a_sign_in_loop(stackauth
     user = emu.create_user("restricted@example.com")
     _restrict(stackauth_emulator, user["id"])
     pair = emu.create_session(user["id"])  # a session whose token says "restricted"
-    with client.session_transaction() as session:
-        save_tokens(session, TokenSet(pair["access_token"], pair["refresh_token"],
-                                      int(peek_claims(pair["access_token"])["exp"])))
+    store_session(client, pair["access_token"], pair["refresh_token"])
 
     page = client.get("/dashboard", headers=HTML)
     assert page.status_code == 403  # not a redirect to the sign-in page, where signing in leads back here

@@ -27,20 +27,6 @@ def server(app: Flask) -> Iterator[ServerAPI]:
 
 
 @pytest.fixture
-def emu(stackauth_emulator: Any) -> Any:
-    """The emulator's controls."""
-    return stackauth_emulator.emulator
-
-
-@pytest.fixture
 def raw(stackauth_emulator: Any) -> Raw:
     """Raw HTTP helpers for the emulator."""
     return Raw(stackauth_emulator)
-
-
-@pytest.fixture
-def legacy(emu: Any) -> Iterator[Any]:
-    """The emulator behaving like a v2.7.16 server for this test."""
-    emu.set_legacy_tokens(True)
-    yield emu
-    emu.set_legacy_tokens(False)

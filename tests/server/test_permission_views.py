@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 
+from tests.helpers import sign_out
 from tests.server.server_support import Raw, make_server_app, stack
 
 PROJECT_PERMISSIONS = "/api/v1/project-permissions"
@@ -15,9 +16,7 @@ HTML = {"Accept": "text/html"}
 
 
 def _sign_out(client: Any) -> None:
-    page = client.get("/auth/logout").get_data(as_text=True)
-    csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
-    assert client.post("/auth/logout", data={"csrf_token": csrf}).status_code == 303
+    assert sign_out(client).status_code == 303
 
 
 def _team_with(app: Flask, owner_id: str, *members: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import re
 import secrets
 import time
 from typing import Any
@@ -14,16 +13,14 @@ from flask.testing import FlaskClient
 
 from flask_stackauth.emulator.mfa import totp
 from flask_stackauth.tokens import TOKENS_KEY
+from tests.helpers import form_token
 
 PASSWORD = "correct horse battery"
 
 
 def csrf(client: FlaskClient, path: str = "/auth/login", **kwargs: Any) -> str:
     """The form token of the page at ``path``."""
-    page = client.get(path, **kwargs)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
-    assert match, f"no form token on {path} ({page.status_code})"
-    return match.group(1)
+    return form_token(client, path, **kwargs)
 
 
 def post_form(client: FlaskClient, path: str, data: dict[str, str], *, page: str = "/auth/login",
