@@ -21,6 +21,7 @@ from .csrf import csrf_token
 from .nav import nav_links
 from .notes import NoteStore
 from .pages import register_pages
+from .webhook_log import register_webhook_log
 
 stack = StackAuth()
 
@@ -68,4 +69,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_pages(app, stack, store)
     register_api(app, store)
+    register_webhook_log(app, stack)
     return app

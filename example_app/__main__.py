@@ -23,17 +23,35 @@ from . import create_app, stack
 DEMO_ADMIN = "admin@example.com"
 
 
+def _allow_user_api_keys(emu: Any) -> None:
+    # For the API keys page and /api/key/notes.
+    emu.project.allow_user_api_keys = True
+
+
 def _demo_admin(app: Flask, emulator: EmulatorServer) -> None:
     """Emulator mode only: define the ``admin`` project permission and grant it to ``DEMO_ADMIN`` at sign-in."""
     define_permission(emulator.emulator, "admin")
     # The console's "Reset" drops every definition; without this one, signing in as DEMO_ADMIN would fail.
     emulator.emulator.reset_hooks.append(lambda emu: define_permission(emu, "admin"))
+    _allow_user_api_keys(emulator.emulator)
+    emulator.emulator.reset_hooks.append(_allow_user_api_keys)
 
     def grant(sender: Flask, user: StackUser, **_: Any) -> None:
         if user.primary_email == DEMO_ADMIN:
             stack.server.permissions.grant(user.id, "admin")
 
     user_signed_in.connect(grant, app, weak=False)
+
+
+def _webhook_config(emulator: EmulatorServer, app_url: str) -> dict[str, str]:
+    """Emulator mode: the emulator delivers its webhooks to this app (when the ``webhooks`` extra is there)."""
+    try:
+        import standardwebhooks  # noqa: F401
+    except ImportError:
+        return {}
+    # static: kept when the console resets the emulator.
+    endpoint = emulator.emulator.webhooks.add_endpoint(f"{app_url}/auth/webhooks", static=True)
+    return {"STACK_WEBHOOK_SECRET": endpoint.secret}
 
 
 def main() -> None:
@@ -52,13 +70,15 @@ def main() -> None:
         app.run(host=args.host, port=args.port)
         return
     with run_emulator(port=args.emulator_port) as emulator:
-        app = create_app(emulator_config(emulator))
+        # Links Stack mails (sign-in codes, resets, invitations) point here, whatever Host a request names.
+        app = create_app({**emulator_config(emulator), "STACK_APP_URL": app_url, **_webhook_config(emulator, app_url)})
         _demo_admin(app, emulator)
         # The console's "sign in as" goes through this app's own sign-in page.
         sign_in = f"{app_url}{StackAuth.settings(app).url_prefix}/login?next=/dashboard"
         register_app(emulator.emulator, ConsoleApp("Example app", sign_in, api_url=f"{app_url}/api/notes"))
         print(f"Stack Auth emulator: {emulator.url} (project {emulator.project_id})")
         print(f"Emulator console:    {emulator.url}/_emulator/  <- users, sessions, inbox, clock, faults")
+        print(f"Webhook log:         {app_url}/webhooks  <- events the emulator delivered")
         print(f"Admin page:          sign in as {DEMO_ADMIN} to hold the 'admin' permission")
         print(f"Example app:         {app_url}/  <- open this; sign in with any email")
         app.run(host=args.host, port=args.port, use_reloader=False)

@@ -8,13 +8,18 @@ Public names::
 from __future__ import annotations
 
 from ._version import __version__
+from .api_key_auth import current_api_key
 from .auth import current_user
-from .decorators import login_required, permission_required, team_permission_required
+from .decorators import api_key_required, login_required, permission_required, team_permission_required
 from .errors import (
     AuthenticationRequired,
     InvalidAccessToken,
+    InvalidWebhook,
     KnownError,
     NotSupportedByServer,
+    OAuthAccessTokenNotAvailableWithSharedOAuthKeys,
+    OAuthConnectionDoesNotHaveRequiredScope,
+    OAuthConnectionNotConnectedToUser,
     PermissionNotFound,
     PermissionRequired,
     RefreshTokenError,
@@ -28,18 +33,54 @@ from .errors import (
     UserNotFound,
 )
 from .extension import StackAuth
-from .models import ServerUser, Session, Team, TokenPair
-from .signals import refresh_failed, sign_out_incomplete, token_refreshed, user_signed_in, user_signed_out
+from .models import ConnectedAccount, ServerUser, Session, Team, TokenPair
+from .signals import (
+    refresh_failed,
+    sign_out_incomplete,
+    token_refreshed,
+    user_signed_in,
+    user_signed_out,
+    webhook_received,
+)
 from .tokens import TokenSet
 from .user import StackUser
+from .webhook_events import (
+    DeletedTeam,
+    DeletedUser,
+    PermissionGrant,
+    ProjectPermissionCreated,
+    ProjectPermissionDeleted,
+    TeamCreated,
+    TeamDeleted,
+    TeamMembership,
+    TeamMembershipCreated,
+    TeamMembershipDeleted,
+    TeamPermissionCreated,
+    TeamPermissionDeleted,
+    TeamUpdated,
+    UserCreated,
+    UserDeleted,
+    UserUpdated,
+    WebhookEvent,
+)
 
 __all__ = [
     "AuthenticationRequired",
+    "ConnectedAccount",
+    "DeletedTeam",
+    "DeletedUser",
     "InvalidAccessToken",
+    "InvalidWebhook",
     "KnownError",
     "NotSupportedByServer",
+    "OAuthAccessTokenNotAvailableWithSharedOAuthKeys",
+    "OAuthConnectionDoesNotHaveRequiredScope",
+    "OAuthConnectionNotConnectedToUser",
+    "PermissionGrant",
     "PermissionNotFound",
     "PermissionRequired",
+    "ProjectPermissionCreated",
+    "ProjectPermissionDeleted",
     "RefreshTokenError",
     "ServerUser",
     "Session",
@@ -50,13 +91,27 @@ __all__ = [
     "StackAuthUnavailable",
     "StackUser",
     "Team",
+    "TeamCreated",
+    "TeamDeleted",
+    "TeamMembership",
+    "TeamMembershipCreated",
+    "TeamMembershipDeleted",
     "TeamMembershipNotFound",
     "TeamNotFound",
+    "TeamPermissionCreated",
+    "TeamPermissionDeleted",
+    "TeamUpdated",
     "TokenPair",
     "TokenSet",
     "TooManySignInAttempts",
+    "UserCreated",
+    "UserDeleted",
     "UserNotFound",
+    "UserUpdated",
+    "WebhookEvent",
     "__version__",
+    "api_key_required",
+    "current_api_key",
     "current_user",
     "login_required",
     "permission_required",
@@ -66,4 +121,5 @@ __all__ = [
     "token_refreshed",
     "user_signed_in",
     "user_signed_out",
+    "webhook_received",
 ]

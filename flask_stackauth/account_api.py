@@ -30,6 +30,7 @@ from .errors import (
     SessionNotFound,
     StackAuthError,
     StackAuthHTTPError,
+    StackAuthUnavailable,
     TeamInvitationNotFound,
     TeamMembershipNotFound,
     TeamNotFound,
@@ -274,7 +275,8 @@ def leave_team(client: StackAuthClient, access_token: str, team_id: str) -> None
     :raises TeamMembershipNotFound: the user is not a member.
     """
     tid = _id(team_id, TeamNotFound, "team")
-    call(client, "DELETE", f"/api/v1/team-memberships/{tid}/me", access_token=access_token)
+    # With the JSON body ``{}`` Stack's SDK sends (``leaveTeam`` in client-interface.ts; both recordings).
+    call(client, "DELETE", f"/api/v1/team-memberships/{tid}/me", access_token=access_token, json={})
 
 
 def list_team_members(client: StackAuthClient, access_token: str, team_id: str) -> list[TeamMemberProfile]:
@@ -296,7 +298,7 @@ def remove_team_member(client: StackAuthClient, access_token: str, team_id: str,
     """
     tid = _id(team_id, TeamNotFound, "team")
     uid = _id(user_id, TeamMembershipNotFound, "member")
-    call(client, "DELETE", f"/api/v1/team-memberships/{tid}/{uid}", access_token=access_token)
+    call(client, "DELETE", f"/api/v1/team-memberships/{tid}/{uid}", access_token=access_token, json={})
 
 
 # --- team invitations ------------------------------------------------------------------------------------
@@ -329,12 +331,22 @@ def revoke_invitation(client: StackAuthClient, access_token: str, team_id: str, 
     """Revoke a pending invitation; its code stops working.
 
     :raises TeamPermissionRequired: the member lacks ``$remove_members``.
-    :raises TeamInvitationNotFound: no such pending invitation (real servers answer 500 for a used one:
-        :class:`StackAuthUnavailable`).
+    :raises TeamInvitationNotFound: no such pending invitation.
     """
     tid = _id(team_id, TeamNotFound, "team")
     iid = _id(invitation_id, TeamInvitationNotFound, "invitation")
-    call(client, "DELETE", f"/api/v1/team-invitations/{iid}", access_token=access_token, params={"team_id": tid})
+    try:
+        call(client, "DELETE", f"/api/v1/team-invitations/{iid}", access_token=access_token, params={"team_id": tid})
+    except StackAuthUnavailable:
+        # Both real servers answer 500 for an invitation already revoked or used (teams-result.json,
+        # err_revoke_again): the team's pending list tells that apart from an outage.
+        try:
+            pending = {invitation.id for invitation in list_invitations(client, access_token, tid)}
+        except StackAuthError:
+            pending = {iid}
+        if iid not in pending:
+            raise TeamInvitationNotFound(f"Team {tid} has no pending invitation {iid}.") from None
+        raise
 
 
 def invitation_details(client: StackAuthClient, access_token: str, code: str) -> InvitationDetails:

@@ -4,6 +4,7 @@ a total deadline on every call (:mod:`.deadline`), and Stack's known errors turn
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
@@ -32,7 +33,8 @@ CLIENT_VERSION = f"python @flask_stackauth@{__version__}"
 def raise_for_stack_response(response: requests.Response) -> None:
     """Raise the typed error for a non-2xx Stack Auth answer; return quietly on success.
 
-    Known errors become :class:`KnownError` subclasses; 5xx and 429 answers become :class:`StackAuthUnavailable`;
+    Known errors (by their ``x-stack-known-error`` header, or a ``{code, error}`` body without it) become
+    :class:`KnownError` subclasses; 5xx and 429 answers become :class:`StackAuthUnavailable`;
     any other error (plain text, OAuth JSON) becomes :class:`StackAuthHTTPError` with Stack's text.
     """
     known = response.headers.get("x-stack-known-error")
@@ -45,6 +47,10 @@ def raise_for_stack_response(response: requests.Response) -> None:
             body = {}
         raise KnownError.from_response(known, str(body.get("error") or known), body.get("details"),
                                        response.status_code)
+    if 400 <= response.status_code < 500:
+        coded = _coded_error_body(response)
+        if coded is not None:
+            raise KnownError.from_response(*coded, response.status_code)
     if response.status_code >= 500 or response.status_code == 429:
         raise StackAuthUnavailable(f"Stack Auth answered HTTP {response.status_code}"
                                    f"{' (rate limited)' if response.status_code == 429 else ''}.")
@@ -58,6 +64,30 @@ def raise_for_stack_response(response: requests.Response) -> None:
             text = str(body.get("error_description") or body["error"])[:500]
         raise StackAuthHTTPError(f"Stack Auth answered HTTP {response.status_code}: {text}",
                                  status=response.status_code, body=response.text[:2000])
+
+
+#: Stack's error codes (``KnownErrors`` in stack-shared): upper-case words joined by ``_``.
+_ERROR_CODE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+
+
+def _coded_error_body(response: requests.Response) -> tuple[str, str, Any] | None:
+    """``(code, message, details)`` of a known-error body sent without its ``x-stack-known-error`` header.
+
+    v2.7.16's deprecated ``/auth/oauth/connected-accounts/{provider}/access-token`` answers so (recorded:
+    ``v2.7.16/connected-result.json`` step ``access_token_deprecated_route``); OAuth JSON errors have no ``code``.
+    """
+    if "json" not in response.headers.get("content-type", ""):
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    code, message = body.get("code"), body.get("error")
+    if not isinstance(code, str) or not isinstance(message, str) or not _ERROR_CODE.match(code):
+        return None
+    return code, message, body.get("details")
 
 
 def json_body(response: requests.Response) -> Any:

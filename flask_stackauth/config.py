@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -46,6 +48,16 @@ class StackAuthSettings:
     permission_cache_ttl: float = 5.0
     #: Leeway, in seconds, for ``exp``/``iat``/``nbf`` checks.
     clock_leeway: int = 5
+    #: The Svix signing secret of the webhook endpoint (``whsec_...``); ``None``: no webhook route.
+    webhook_secret: str | None = None
+    #: Where the webhook receiver is mounted (default ``{STACK_URL_PREFIX}/webhooks``).
+    webhook_path: str = "/auth/webhooks"
+    #: Read Stack's JS SDK cookies (``stack-access``, ``stack-refresh-<project>...``) as credentials.
+    accept_js_sdk_cookies: bool = False
+    #: Seconds an API key check is cached per key (a revoked key stops working within it).
+    api_key_cache_ttl: float = 60.0
+    #: The request header read for an API key (besides ``Authorization: Bearer``).
+    api_key_header: str = "X-Api-Key"
     #: The app's public base URL (``https://app.example.com``): every URL handed to Stack Auth is built on it.
     app_url: str | None = None
     #: Whether ``current_user`` outside views that opt in is Stack's anonymous / restricted user (else anonymous).
@@ -216,6 +228,8 @@ def load_settings(config: Mapping[str, Any]) -> StackAuthSettings:
         permission_cache_ttl=_number("STACK_PERMISSION_CACHE_TTL",
                                      _get(config, "STACK_PERMISSION_CACHE_TTL", 5), float, 0),
         clock_leeway=_number("STACK_CLOCK_LEEWAY", _get(config, "STACK_CLOCK_LEEWAY", 5), int, 0),
+        webhook_secret=_webhook_secret(_lookup(config, "STACK_WEBHOOK_SECRET")),
+        webhook_path=_webhook_path(_lookup(config, "STACK_WEBHOOK_PATH"), "" if prefix == "/" else prefix),
         app_url=app_url,
         current_user_allow_anonymous=_flag("STACK_CURRENT_USER_ALLOW_ANONYMOUS",
                                            _get(config, "STACK_CURRENT_USER_ALLOW_ANONYMOUS", False)),
@@ -225,7 +239,49 @@ def load_settings(config: Mapping[str, Any]) -> StackAuthSettings:
                                  _get(config, "STACK_SIGN_IN_THROTTLE_PER_EMAIL", "10 per 15 minutes")),
         sign_in_throttle_per_address=_rate("STACK_SIGN_IN_THROTTLE_PER_ADDRESS",
                                    _get(config, "STACK_SIGN_IN_THROTTLE_PER_ADDRESS", "50 per 15 minutes")),
+        **_backend_settings(config),
     )
+
+
+def _webhook_secret(value: Any) -> str | None:
+    """``STACK_WEBHOOK_SECRET`` checked for shape only (its value never goes into a message)."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        key = base64.b64decode(text.removeprefix("whsec_"), validate=True)
+    except ValueError:
+        key = b""
+    if not text.startswith("whsec_") or len(key) < 16:
+        raise StackAuthConfigError(
+            "STACK_WEBHOOK_SECRET must be the endpoint's signing secret as the Stack Auth dashboard shows it "
+            "(Webhooks > your endpoint > Signing secret): whsec_ followed by base64.")
+    return text
+
+
+def _webhook_path(value: Any, prefix: str) -> str:
+    path = str(value) if value is not None else f"{prefix}/webhooks"
+    if not path.startswith("/") or "<" in path or "?" in path or "#" in path:
+        raise StackAuthConfigError(f"STACK_WEBHOOK_PATH must be a path starting with '/', got {path!r}.")
+    return path
+
+
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+
+
+def _backend_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings of the backend features (JS SDK tokens, API keys), kept apart so they merge cleanly."""
+    header = str(_get(config, "STACK_API_KEY_HEADER", "X-Api-Key"))
+    if not _HEADER_NAME.match(header) or header.lower() in ("authorization", "cookie", "x-stack-auth"):
+        raise StackAuthConfigError(f"STACK_API_KEY_HEADER must be an HTTP header name such as X-Api-Key, got "
+                                   f"{header!r}.")
+    return {
+        "accept_js_sdk_cookies": _flag("STACK_ACCEPT_JS_SDK_COOKIES", _get(config, "STACK_ACCEPT_JS_SDK_COOKIES",
+                                                                           False)),
+        "api_key_cache_ttl": _number("STACK_API_KEY_CACHE_TTL", _get(config, "STACK_API_KEY_CACHE_TTL", 60),
+                                     float, 0),
+        "api_key_header": header,
+    }
 
 
 def check_unchanged(settings: StackAuthSettings, config: Mapping[str, Any]) -> None:

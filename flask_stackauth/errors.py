@@ -672,6 +672,14 @@ def typed_plain_error(exc: StackAuthHTTPError) -> StackAuthError | None:
     return None
 
 
+class InvalidWebhook(StackAuthError):
+    """A webhook delivery that does not verify: a missing header, a bad signature, a stale timestamp, a body
+    that is not an event. The receiver answers 400 with :attr:`message` as the reason."""
+
+    http_status = 400
+    default_code = "INVALID_WEBHOOK"
+
+
 class TooManySignInAttempts(StackAuthError):
     """Too many failed sign-in attempts (or emailed codes) for an email or a client address: try again later.
 
@@ -684,3 +692,19 @@ class TooManySignInAttempts(StackAuthError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+# --- API key authentication (appended) ----------------------------------------------------------------------
+
+class ApiKeyRequired(AuthenticationRequired):
+    """A view for API keys got none, or one Stack refuses (401; always answered as JSON, never a redirect)."""
+
+    default_code = "API_KEY_REQUIRED"
+
+
+class ApiKeysUnavailable(StackAuthError):
+    """API keys cannot be checked for this app at all: the project has them turned off, or the server is older
+    than v2.8. A 503 whose message tells the developer what to change (logged once per app, not per request)."""
+
+    http_status = 503
+    default_code = "API_KEYS_UNAVAILABLE"

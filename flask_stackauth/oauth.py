@@ -81,11 +81,21 @@ class StackOAuth:
         return session
 
     def authorize_url(self, provider: str, *, redirect_uri: str, state: str, code_verifier: str,
-                      after_callback_redirect_url: str | None = None) -> str:
-        """The URL of Stack's authorize endpoint for ``provider``, with PKCE S256 and Stack's parameters."""
+                      after_callback_redirect_url: str | None = None, link_token: str | None = None,
+                      provider_scope: str | None = None) -> str:
+        """The URL of Stack's authorize endpoint for ``provider``, with PKCE S256 and Stack's parameters.
+
+        :param link_token: the signed-in user's access token: a "link" flow, which connects the provider
+            account to that user instead of signing someone in (Stack's protocol puts it in the query).
+        :param provider_scope: extra provider scopes to ask for (space-separated).
+        """
         extra: dict[str, Any] = {}
         if after_callback_redirect_url:
             extra["after_callback_redirect_url"] = after_callback_redirect_url
+        if link_token:
+            extra["token"] = link_token
+        if provider_scope:
+            extra["provider_scope"] = provider_scope
         url, _ = self._session(redirect_uri).create_authorization_url(
             self.settings.endpoint(AUTHORIZE_PATH.format(provider=quote(provider, safe=""))),
             state=state,
@@ -93,7 +103,7 @@ class StackOAuth:
             scope="legacy",
             client_secret=self.settings.client_secret,
             grant_type="authorization_code",
-            type="authenticate",
+            type="link" if link_token else "authenticate",
             **extra,
         )
         return str(url)

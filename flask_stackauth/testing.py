@@ -13,6 +13,9 @@ Fixtures:
     OAuth (a real session minted by the emulator) and returns the user as a dict.
 ``stackauth_bearer``
     ``stackauth_bearer(email="user@example.com")`` returns a fresh access token for ``Authorization: Bearer``.
+``stackauth_webhook``
+    ``stackauth_webhook(client_or_app, "user.created", data, id=None, timestamp=None)`` posts a correctly
+    Svix-signed event (with the app's ``STACK_WEBHOOK_SECRET``) to the app's webhook route; returns the response.
 
 Works with pytest-flask: define an ``app`` fixture that uses ``stackauth_config`` and use its ``client``.
 """
@@ -120,3 +123,42 @@ def stackauth_bearer(stackauth_emulator: EmulatorServer) -> Callable[..., str]:
         return str(stackauth_emulator.emulator.create_session(user["id"])["access_token"])
 
     return bearer
+
+
+def post_webhook(client_or_app: Any, event_type: str, data: Any, *, id: str | None = None,
+                 timestamp: float | None = None) -> Any:
+    """Post a Svix-signed ``{"type": event_type, "data": data}`` to the app's webhook route.
+
+    :param client_or_app: a Flask test client, or the app (a fresh test client is used).
+    :param id: the ``svix-id`` (default: a new ``msg_...``); send the same one twice to test duplicates.
+    :param timestamp: the ``svix-timestamp`` in unix seconds (default: now).
+    :returns: the test client's response.
+    """
+    import json
+    import secrets
+    import time
+    from datetime import datetime, timezone
+
+    from flask import Flask
+    from standardwebhooks import Webhook
+
+    from .extension import get_state
+
+    client = client_or_app.test_client() if isinstance(client_or_app, Flask) else client_or_app
+    settings = get_state(client.application).settings
+    if not settings.webhook_secret:
+        raise RuntimeError("stackauth_webhook needs STACK_WEBHOOK_SECRET in the app's config.")
+    message_id = id or "msg_" + secrets.token_hex(13)
+    seconds = int(time.time() if timestamp is None else timestamp)
+    body = json.dumps({"type": event_type, "data": data}, separators=(",", ":"))
+    signature = Webhook(settings.webhook_secret).sign(
+        message_id, datetime.fromtimestamp(seconds, tz=timezone.utc), body)
+    return client.post(settings.webhook_path, data=body.encode(), headers={
+        "content-type": "application/json", "svix-id": message_id, "svix-timestamp": str(seconds),
+        "svix-signature": signature})
+
+
+@pytest.fixture
+def stackauth_webhook() -> Callable[..., Any]:
+    """``stackauth_webhook(client_or_app, event_type, data, *, id=None, timestamp=None)``: post a signed event."""
+    return post_webhook

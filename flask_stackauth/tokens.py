@@ -141,6 +141,8 @@ class PendingSignIn:
     redirect_uri: str
     next_url: str | None
     expires_at: float
+    #: Set for a "link" flow (connecting a provider to this signed-in user): the user it was started for.
+    link_user_id: str | None = None
 
 
 def remember_pending(session: MutableMapping[str, Any], pending: PendingSignIn) -> None:
@@ -159,6 +161,8 @@ def remember_pending(session: MutableMapping[str, Any], pending: PendingSignIn) 
         session.pop(entries.pop(0)[1], None)
     session[STATE_PREFIX + pending.state] = {
         "v": pending.code_verifier, "u": pending.redirect_uri, "n": pending.next_url, "x": pending.expires_at}
+    if pending.link_user_id is not None:
+        session[STATE_PREFIX + pending.state]["l"] = pending.link_user_id
 
 
 def pop_pending(session: MutableMapping[str, Any], state: str) -> PendingSignIn | Literal[False] | None:
@@ -176,4 +180,6 @@ def pop_pending(session: MutableMapping[str, Any], state: str) -> PendingSignIn 
         return None
     if exp <= time.time():
         return False
-    return PendingSignIn(state, verifier, uri, nxt if isinstance(nxt, str) else None, float(exp))
+    link = value.get("l")
+    return PendingSignIn(state, verifier, uri, nxt if isinstance(nxt, str) else None, float(exp),
+                         link if isinstance(link, str) else None)

@@ -11,13 +11,13 @@ Python: :func:`configure_project` and :func:`settings` (``settings(emu).seat_lim
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
 from .context import get_emulator, json_response
+from .control_body import BadControl, answer_bad_controls, json_body
 
 if TYPE_CHECKING:
     from .core import Emulator
@@ -83,47 +83,30 @@ def configure_project(emu: Emulator, **flags: bool) -> dict[str, bool]:
         return {name: bool(getattr(emu.project, name)) for name in PROJECT_FLAGS}
 
 
-def _body() -> dict[str, Any]:
-    raw = request.get_data(cache=True)
-    try:
-        data = json.loads(raw) if raw else {}
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise _BadControl("body must be a JSON object")
-    return data
-
-
-class _BadControl(Exception):
-    pass
-
-
-@bp.errorhandler(_BadControl)
-def _bad(err: _BadControl) -> Response:
-    return json_response({"error": str(err)}, status=400)
+answer_bad_controls(bp)
 
 
 @bp.route("/account-settings", methods=["POST"])
 def account_settings() -> Response:
     """Set ``unknown_email_delay``, ``seat_limit`` and ``team_seat_limits``."""
-    body = _body()
+    body = json_body()
     s = settings(get_emulator())
     if "unknown_email_delay" in body:
         delay = body["unknown_email_delay"]
         if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= 10:
-            raise _BadControl("unknown_email_delay must be a number of seconds from 0 to 10")
+            raise BadControl("unknown_email_delay must be a number of seconds from 0 to 10")
         s.unknown_email_delay = float(delay)
     if "seat_limit" in body:
         limit = body["seat_limit"]
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
-            raise _BadControl("seat_limit must be a non-negative integer or null")
+            raise BadControl("seat_limit must be a non-negative integer or null")
         s.seat_limit = limit
     if "team_seat_limits" in body:
         limits = body["team_seat_limits"]
         if not isinstance(limits, dict) or not all(
             isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in limits.values()
         ):
-            raise _BadControl("team_seat_limits must map team ids to non-negative integers")
+            raise BadControl("team_seat_limits must map team ids to non-negative integers")
         s.team_seat_limits = {str(k): int(v) for k, v in limits.items()}
     return json_response({"unknown_email_delay": s.unknown_email_delay, "seat_limit": s.seat_limit,
                           "team_seat_limits": s.team_seat_limits})

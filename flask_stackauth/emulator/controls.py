@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, Response, request
 
 from .context import get_emulator, json_response
+from .control_body import BadControl, answer_bad_controls, json_body
 from .mailbox import outbox
 from .same_origin import refuse_cross_site
 
@@ -16,32 +16,13 @@ bp = Blueprint("emulator_controls", __name__, url_prefix="/_emulator")
 bp.before_request(refuse_cross_site)
 
 
-def _body() -> dict[str, Any]:
-    raw = request.get_data(cache=True)
-    if not raw:
-        return {}
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise _BadControl("body must be a JSON object")
-    return data
-
-
-class _BadControl(Exception):
-    pass
-
-
-@bp.errorhandler(_BadControl)
-def _bad(err: _BadControl) -> Response:
-    return json_response({"error": str(err)}, status=400)
+answer_bad_controls(bp)
 
 
 def _number(body: dict[str, Any], name: str) -> float:
     value = body.get(name)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _BadControl(f"{name} must be a number")
+        raise BadControl(f"{name} must be a number")
     return float(value)
 
 
@@ -56,7 +37,7 @@ def reset() -> Response:
 def clock() -> Response:
     """Advance the clock by ``{"advance": seconds}``; answer the new ``now``."""
     emu = get_emulator()
-    body = _body()
+    body = json_body()
     if "advance" in body:
         emu.advance_clock(_number(body, "advance"))
     return json_response({"now": emu.now(), "offset": emu.clock_offset})
@@ -66,16 +47,16 @@ def clock() -> Response:
 def lifetime() -> Response:
     """Set ``{"seconds": n}`` as the access-token lifetime."""
     emu = get_emulator()
-    emu.set_access_token_lifetime(int(_number(_body(), "seconds")))
+    emu.set_access_token_lifetime(int(_number(json_body(), "seconds")))
     return json_response({"seconds": emu.access_token_lifetime})
 
 
 @bp.route("/revoke-refresh-token", methods=["POST"])
 def revoke() -> Response:
     """Revoke ``{"refresh_token": ...}``."""
-    token = _body().get("refresh_token")
+    token = json_body().get("refresh_token")
     if not isinstance(token, str):
-        raise _BadControl("refresh_token must be a string")
+        raise BadControl("refresh_token must be a string")
     return json_response({"revoked": get_emulator().revoke_refresh_token(token)})
 
 
@@ -88,9 +69,9 @@ def rotate() -> Response:
 @bp.route("/legacy-tokens", methods=["POST"])
 def legacy() -> Response:
     """Switch ``{"enabled": bool}`` legacy (v2.7) behaviour."""
-    flag = _body().get("enabled")
+    flag = json_body().get("enabled")
     if not isinstance(flag, bool):
-        raise _BadControl("enabled must be a boolean")
+        raise BadControl("enabled must be a boolean")
     get_emulator().set_legacy_tokens(flag)
     return json_response({"enabled": flag})
 
@@ -98,24 +79,24 @@ def legacy() -> Response:
 @bp.route("/faults", methods=["POST"])
 def faults() -> Response:
     """Inject failures: ``{"n": 1, "path": "/api/v1/...", "mode": "500", "delay": 5}``."""
-    body = _body()
+    body = json_body()
     n = int(_number(body, "n")) if "n" in body else 1
     path = body.get("path")
     mode = body.get("mode", "500")
     delay = _number(body, "delay") if "delay" in body else 5.0
     if path is not None and not isinstance(path, str):
-        raise _BadControl("path must be a string")
+        raise BadControl("path must be a string")
     try:
         get_emulator().fail_next(n, path=path, mode=str(mode), delay=delay)
     except ValueError as err:
-        raise _BadControl(str(err)) from None
+        raise BadControl(str(err)) from None
     return json_response({"success": True})
 
 
 @bp.route("/users", methods=["POST"])
 def users() -> Response:
     """Create a user: ``{"email", "password"?, "display_name"?, "email_verified"?, "anonymous"?}``."""
-    body = _body()
+    body = json_body()
     user = get_emulator().create_user(
         body.get("email"),
         password=body.get("password"),
@@ -129,11 +110,11 @@ def users() -> Response:
 @bp.route("/sessions", methods=["POST"])
 def sessions() -> Response:
     """Create a session for ``{"user_id"}``."""
-    user_id = _body().get("user_id")
+    user_id = json_body().get("user_id")
     try:
         return json_response(get_emulator().create_session(str(user_id)))
     except KeyError:
-        raise _BadControl("unknown user_id") from None
+        raise BadControl("unknown user_id") from None
 
 
 @bp.route("/calls", methods=["GET"])

@@ -12,13 +12,13 @@ This module also hands each request's events to the hub when the request ends (s
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
 from . import events
 from .context import get_emulator, json_response
+from .control_body import BadControl, answer_bad_controls, json_body
 
 bp = Blueprint("emulator_webhooks", __name__, url_prefix="/_emulator/webhooks")
 
@@ -30,32 +30,13 @@ def _flush(_exc: BaseException | None) -> None:
         events.flush(emu)
 
 
-class _Bad(Exception):
-    pass
-
-
-@bp.errorhandler(_Bad)
-def _bad(err: _Bad) -> Response:
-    return json_response({"error": str(err)}, status=400)
-
-
-def _body() -> dict[str, Any]:
-    raw = request.get_data(cache=True)
-    if not raw:
-        return {}
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise _Bad("body must be a JSON object")
-    return data
+answer_bad_controls(bp)
 
 
 def _optional_str(body: dict[str, Any], name: str) -> str | None:
     value = body.get(name)
     if value is not None and not isinstance(value, str):
-        raise _Bad(f"{name} must be a string")
+        raise BadControl(f"{name} must be a string")
     return value
 
 
@@ -68,17 +49,17 @@ def list_endpoints() -> Response:
 @bp.route("/endpoints", methods=["POST"])
 def add_endpoint() -> Response:
     """Register an endpoint (a fresh ``whsec_`` secret unless one is given)."""
-    body = _body()
+    body = json_body()
     url = _optional_str(body, "url")
     types = body.get("event_types")
     if types is not None and not (isinstance(types, list) and all(isinstance(t, str) for t in types)):
-        raise _Bad("event_types must be a list of strings")
+        raise BadControl("event_types must be a list of strings")
     try:
         endpoint = get_emulator().webhooks.add_endpoint(
             url or "", secret=_optional_str(body, "secret"), event_types=types,
             header_style=_optional_str(body, "header_style") or "svix")
     except ValueError as err:
-        raise _Bad(str(err)) from None
+        raise BadControl(str(err)) from None
     return json_response(endpoint.to_json(), status=201)
 
 
@@ -110,25 +91,25 @@ def settings() -> Response:
     """Read or change the retry schedule and the per-attempt timeout."""
     hub = get_emulator().webhooks
     if request.method == "POST":
-        body = _body()
+        body = json_body()
         delays = body.get("retry_delays")
         timeout = body.get("timeout")
         if delays is not None and not (isinstance(delays, list) and all(
                 isinstance(d, (int, float)) and not isinstance(d, bool) for d in delays)):
-            raise _Bad("retry_delays must be a list of numbers")
+            raise BadControl("retry_delays must be a list of numbers")
         if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
-            raise _Bad("timeout must be a number")
+            raise BadControl("timeout must be a number")
         try:
             hub.configure(retry_delays=delays, timeout=timeout)
         except ValueError as err:
-            raise _Bad(str(err)) from None
+            raise BadControl(str(err)) from None
     return json_response(hub.settings())
 
 
 @bp.route("/wait", methods=["POST"])
 def wait() -> Response:
     """Answer once every scheduled attempt has been made (at most ``timeout`` seconds, default 10)."""
-    timeout = _body().get("timeout", 10)
+    timeout = json_body().get("timeout", 10)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 <= timeout <= 60:
-        raise _Bad("timeout must be a number of seconds between 0 and 60")
+        raise BadControl("timeout must be a number of seconds between 0 and 60")
     return json_response({"idle": get_emulator().webhooks.wait_idle(float(timeout))})

@@ -1,4 +1,5 @@
-"""Connected sign-in providers: ``GET /account/connections`` lists the user's ``oauth_providers``.
+"""Connected sign-in providers: ``GET /account/connections`` lists the user's ``oauth_providers``, with a
+"Connect" link (the ``GET /link/<provider>`` flow) for each enabled provider not connected yet.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from werkzeug.wrappers import Response
 
 from ..auth import authenticate
 from ..decorators import login_required
+from ..errors import StackAuthError
+from ..state import get_state
 from .account_nav import account_nav
 from .forms import Form, page
 
@@ -36,7 +39,15 @@ def connected_providers(raw: Any) -> list[dict[str, str]]:
 def connections() -> Response:
     """The providers this user can sign in with."""
     providers = connected_providers(authenticate().get("oauth_providers"))
-    return page("stackauth/connections.html", form=Form(), nav=account_nav(), providers=providers)
+    try:
+        enabled = get_state().enabled_providers()
+    except StackAuthError:
+        enabled = []  # the list still shows; only the Connect links wait for Stack Auth to answer
+    connected = {p["id"] for p in providers}
+    available = [{"id": pid, "name": PROVIDER_NAMES.get(pid, pid.capitalize())}
+                 for pid in enabled if pid not in connected]
+    return page("stackauth/connections.html", form=Form(), nav=account_nav(), providers=providers,
+                available=available)
 
 
 def register(bp: Blueprint) -> None:

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, redirect, request, session
 from werkzeug.wrappers import Response
 
 from ..auth import drop_auth_data
-from ..errors import AuthenticationRequired, RefreshTokenError, StackAuthError
+from ..errors import AuthenticationRequired, RefreshTokenError, StackAuthError, StackAuthUnavailable
 from ..refresh import refresh_session, token_subject
 from ..signals import sign_out_incomplete, user_signed_out
 from ..state import get_state
@@ -34,8 +34,15 @@ def _revoke(tokens: TokenSet) -> None:
     if tokens.needs_refresh(state.settings.refresh_leeway):
         # Stack Auth refuses the whole request when it carries an expired access token.
         tokens = refresh_session(state, tokens)
-    state.client.request("DELETE", "/api/v1/auth/sessions/current", access_token=tokens.access_token,
-                         refresh_token=tokens.refresh_token, json={})
+    try:
+        state.client.request("DELETE", "/api/v1/auth/sessions/current", access_token=tokens.access_token,
+                             refresh_token=tokens.refresh_token, json={})
+    except StackAuthUnavailable:
+        # v2.8.86 answers a session revoked earlier (elsewhere, or by a password change) with a 500, where v2.7.16
+        # answers REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED (recorded: account-result.json, err_sign_out_again). The token
+        # endpoint tells the two apart: RefreshTokenError here means the session is already gone.
+        state.oauth.refresh(tokens.refresh_token)
+        raise
 
 
 def logout() -> Response:

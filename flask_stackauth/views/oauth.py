@@ -1,8 +1,12 @@
 """OAuth sign-in: ``GET /login[/<provider>]`` starts it (or shows the sign-in page), ``GET /callback`` ends it.
+
+``GET /link/<provider>?scope=...&next=...`` starts Stack's "link" flow for the signed-in user (connect a
+provider account, or grant it more scopes); its callback keeps the user signed in as themselves.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from typing import Any
@@ -11,7 +15,7 @@ from flask import Blueprint, redirect, request, session
 from werkzeug.wrappers import Response
 
 from ..app_urls import CALLBACK_ENDPOINT, stack_url
-from ..auth import store_sign_in
+from ..auth import authenticate, store_sign_in
 from ..errors import (
     KnownError,
     MultiFactorAuthenticationRequired,
@@ -22,11 +26,12 @@ from ..errors import (
 )
 from ..oauth import new_code_verifier, new_state
 from ..state import get_state
-from ..tokens import PENDING_TTL, PendingSignIn, pop_pending, remember_pending
+from ..tokens import PENDING_TTL, PendingSignIn, peek_claims, pop_pending, remember_pending
 from ..urls import safe_next
 from .login_page import login_page
 from .mfa import begin_mfa
 
+log = logging.getLogger("flask_stackauth")
 _PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 
 
@@ -56,6 +61,54 @@ def login(provider: str | None = None) -> Any:
     url = state.oauth.authorize_url(provider, redirect_uri=pending.redirect_uri, state=pending.state,
                                     code_verifier=pending.code_verifier)
     return redirect(url, 302)
+
+
+_SCOPE = re.compile(r"^[\x21-\x7e]{1,200}$")
+_MAX_SCOPES = 30
+
+
+def link(provider: str) -> Response:
+    """Connect ``provider`` to the signed-in user with the scopes of ``?scope=`` (space-separated or repeated)."""
+    user = authenticate()  # signed out: the sign-in page first (HTML) or a 401 (API)
+    next_url = safe_next(request.args.get("next"))
+    if not _PROVIDER_ID.match(provider):
+        raise SignInError("That is not a valid provider name.", code="INVALID_PROVIDER")
+    scopes = [s for value in request.args.getlist("scope") for s in value.split()]
+    if len(scopes) > _MAX_SCOPES or not all(_SCOPE.match(s) for s in scopes):
+        raise SignInError("The scope parameter must be provider scope names separated by spaces.",
+                          code="INVALID_SCOPE")
+    state = get_state()
+    try:
+        enabled = state.enabled_providers()
+    except StackAuthError:
+        enabled = None
+    if enabled is not None and provider not in enabled:
+        raise SignInError(f"Connecting {provider!r} is not enabled for this project.",
+                          code="OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED")
+    pending = PendingSignIn(state=new_state(), code_verifier=new_code_verifier(), redirect_uri=_callback_url(),
+                            next_url=next_url, expires_at=time.time() + PENDING_TTL, link_user_id=user.id)
+    remember_pending(session, pending)
+    url = state.oauth.authorize_url(provider, redirect_uri=pending.redirect_uri, state=pending.state,
+                                    code_verifier=pending.code_verifier, link_token=user.access_token,
+                                    provider_scope=" ".join(dict.fromkeys(scopes)) or None)
+    return redirect(url, 302)
+
+
+def _finish_link(pending: PendingSignIn, access_token: str, refresh_token: str) -> Response:
+    """The link flow's code exchange made a second session for the same user: keep ours, end that one."""
+    state = get_state()
+    same_user = peek_claims(access_token).get("sub") == pending.link_user_id
+    try:
+        state.client.request("DELETE", "/api/v1/auth/sessions/current", access_token=access_token,
+                             refresh_token=refresh_token, json={})
+    except StackAuthError as exc:
+        log.warning("flask-stackauth: could not end the link flow's extra session (%s)", exc.code)
+    if not same_user:
+        raise SignInError("Stack Auth connected the account to another user than the one signed in here.",
+                          code="LINKED_TO_ANOTHER_USER")
+    state.profiles.forget_user(pending.link_user_id or "")
+    target = pending.next_url or safe_next(state.settings.after_sign_in_url, host=request.host) or "/"
+    return redirect(target, 302)
 
 
 _STATE_HINTS = [
@@ -102,6 +155,8 @@ def callback() -> Response:
         raise SignInError(f"Stack Auth could not be reached to complete the sign-in: {exc.message}",
                           code=exc.code, http_status=502) from None
     assert answer.refresh_token is not None
+    if pending.link_user_id is not None:
+        return _finish_link(pending, answer.access_token, answer.refresh_token)
     store_sign_in(answer.access_token, answer.refresh_token, is_new_user=answer.is_new_user, method="oauth")
     target = (pending.next_url
               or safe_next(answer.after_callback_redirect_url, host=request.host)
@@ -115,3 +170,4 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/login", "login", login, methods=["GET"])
     bp.add_url_rule("/login/<provider>", "login", login, methods=["GET"])
     bp.add_url_rule("/callback", "callback", callback, methods=["GET"])
+    bp.add_url_rule("/link/<provider>", "link", link, methods=["GET"])
