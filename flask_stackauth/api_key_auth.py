@@ -19,6 +19,7 @@ from flask import Flask, g, request
 from werkzeug.local import LocalProxy
 
 from .api_key_cache import digest
+from .config import before_requests_until_passing
 from .errors import (
     ApiKeyRequired,
     ApiKeysNotEnabled,
@@ -255,16 +256,12 @@ def guard_api_key_views(app: Flask, state: StackAuthState) -> None:
     Views are registered after ``init_app``, so the first request is the earliest moment they are all known.
     Every request fails (500, the message in the log) until the setting is there.
     """
-    pending = [True]
+    def check_api_key_views() -> None:
+        problem = missing_server_key(app, state)
+        if problem is not None:
+            raise StackAuthConfigError(problem)
 
-    def check_api_key_views_once() -> None:
-        if pending:
-            problem = missing_server_key(app, state)
-            if problem is not None:
-                raise StackAuthConfigError(problem)
-            pending.clear()
-
-    app.before_request(check_api_key_views_once)
+    before_requests_until_passing(app, check_api_key_views)
 
 
 def api_key_report(app: Flask, state: StackAuthState) -> tuple[str, str] | None:

@@ -305,13 +305,22 @@ def check_unchanged(settings: StackAuthSettings, config: Mapping[str, Any]) -> N
             "create_app({**stackauth_config}) in tests, rather than app.config.update() afterwards.")
 
 
+def before_requests_until_passing(app: Flask, check: Callable[[], None]) -> None:
+    """Run ``check`` before each request of ``app`` until it returns without raising once, then unhook it.
+
+    A hook that stayed would cost every later request a call (and Flask's ``ensure_sync`` on it) for nothing.
+    """
+
+    def hook() -> None:
+        check()
+        funcs = app.before_request_funcs.get(None, [])
+        if hook in funcs:
+            # A new list, not removal in place: a request running the hooks right now iterates the old one.
+            app.before_request_funcs[None] = [f for f in funcs if f is not hook]
+
+    app.before_request(hook)
+
+
 def guard_settings(app: Flask, settings: StackAuthSettings) -> None:
     """Run :func:`check_unchanged` at the app's first request (until it passes once), so a late change is loud."""
-    pending = [True]
-
-    def check_settings_once() -> None:
-        if pending:
-            check_unchanged(settings, app.config)
-            pending.clear()
-
-    app.before_request(check_settings_once)
+    before_requests_until_passing(app, lambda: check_unchanged(settings, app.config))

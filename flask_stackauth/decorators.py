@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from inspect import iscoroutinefunction
 from typing import Any, TypeVar, overload
 
 from flask import current_app, request
@@ -25,6 +26,26 @@ EXEMPT_METHODS = frozenset({"OPTIONS"})
 
 TeamArg = str | Callable[[], "str | None"]
 USER_KEYS = frozenset({"user"})
+
+
+def _runner(func: F) -> Callable[..., Any]:
+    """How a wrapper calls the view: a plain function directly; an ``async def`` one through ``ensure_sync``.
+
+    Decided once, at decoration, as Flask's own ``ensure_sync`` would decide it on every call (Flask passes the
+    wrapper itself through ``app.ensure_sync`` too, so an app's override still applies).
+    """
+    if not iscoroutinefunction(func):
+        return func
+
+    def run_async(*args: Any, **kwargs: Any) -> Any:
+        return current_app.ensure_sync(func)(*args, **kwargs)
+
+    return run_async
+
+
+def _exempt() -> bool:
+    """Whether the request's method skips authentication; read from the request object, not through the proxy."""
+    return request._get_current_object().method in EXEMPT_METHODS  # type: ignore[attr-defined]
 
 
 @overload
@@ -49,14 +70,16 @@ def login_required(view: F | None = None, *, allow_anonymous: bool = False,
     """
 
     def decorator(func: F) -> F:
+        run = _runner(func)
+
         @wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if request.method not in EXEMPT_METHODS:
+            if not _exempt():
                 if allow_api_key and carries_api_key(get_state()):
                     authenticate_api_key(USER_KEYS)
                 else:
                     authenticate(allow_anonymous=allow_anonymous, allow_restricted=allow_restricted)
-            return current_app.ensure_sync(func)(*args, **kwargs)
+            return run(*args, **kwargs)
 
         if allow_api_key:
             mark_view(wrapper, USER_KEYS)
@@ -82,11 +105,13 @@ def _require(user: StackUser, permission_id: str, team_id: str | None) -> None:
 
 def _protect(check: Callable[[StackUser, dict[str, Any]], None]) -> Callable[[F], F]:
     def decorator(func: F) -> F:
+        run = _runner(func)
+
         @wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if request.method not in EXEMPT_METHODS:
+            if not _exempt():
                 check(authenticate(), kwargs)
-            return current_app.ensure_sync(func)(*args, **kwargs)
+            return run(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
 
@@ -160,11 +185,13 @@ def api_key_required(view: F | None = None, *, team: bool = False,
     accepted = frozenset(kinds)
 
     def decorator(func: F) -> F:
+        run = _runner(func)
+
         @wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if request.method not in EXEMPT_METHODS:
+            if not _exempt():
                 authenticate_api_key(accepted)
-            return current_app.ensure_sync(func)(*args, **kwargs)
+            return run(*args, **kwargs)
 
         mark_view(wrapper, accepted)
         return wrapper  # type: ignore[return-value]

@@ -49,6 +49,8 @@ class EndedSessions:
 
     def is_ended(self, claims: dict[str, Any]) -> bool:
         """Whether the verified access token with ``claims`` belongs to a session noted as ended."""
+        if not self._ids and not self._users:
+            return False  # the usual case, on every request: nothing ended in this process (no lock needed to see it)
         now = time.monotonic()
         session_id = claims.get("refresh_token_id")
         session_id = session_id if isinstance(session_id, str) else None

@@ -40,7 +40,9 @@ HTTP_AUTH_SCHEMES = frozenset({"basic", "digest", "negotiate", "ntlm"})
 
 def token_authorization() -> str | None:
     """The request's ``Authorization`` header, unless it is absent or an HTTP-authentication scheme."""
-    value = request.headers.get("Authorization")
+    # The WSGI key ``request.headers.get("Authorization")`` reads, without its KeyError when the header is absent
+    # (read on every protected request).
+    value: str | None = request.environ.get("HTTP_AUTHORIZATION")
     if value is None or value.strip().partition(" ")[0].lower() in HTTP_AUTH_SCHEMES:
         return None
     return value

@@ -198,7 +198,9 @@ def _shape(value: Any) -> str:
 
 def get_state(app: Flask | None = None) -> StackAuthState:
     """The extension state of ``app`` (default: the current app)."""
-    app = app or current_app
+    if app is None:
+        # The app itself, not its proxy: every attribute read through a LocalProxy costs a failed lookup first.
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
         return app.extensions[EXTENSION_KEY]  # type: ignore[no-any-return]
     except KeyError:
