@@ -46,7 +46,8 @@ def _bearer_token() -> str | None:
             return ""
         scheme, _, value = auth.strip().partition(" ")
         return value.strip() if scheme.lower() == "bearer" else ""
-    token = request.headers.get("X-Stack-Access-Token")
+    # The WSGI key of ``request.headers.get("X-Stack-Access-Token")``, without its KeyError when absent.
+    token: str | None = request.environ.get("HTTP_X_STACK_ACCESS_TOKEN")
     if token is not None:
         return token.strip() if len(token) <= MAX_HEADER_LENGTH else ""
     return None
@@ -140,7 +141,7 @@ def _authenticate(state: StackAuthState, *, allow_anonymous: bool, allow_restric
     js = header_tokens()  # Stack's JS SDK header: after Authorization, before (and instead of) any cookie
     if js is not None:
         return make_user(state, *authenticate_js(state, js, allow_anonymous=allow_anonymous))
-    tokens = load_tokens(session)
+    tokens = load_tokens(session._get_current_object())  # type: ignore[attr-defined]  # not through the proxy
     if tokens is None:
         js = cookie_credentials(state)
         if js is not None:

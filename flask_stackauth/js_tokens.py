@@ -41,6 +41,7 @@ log = logging.getLogger("flask_stackauth")
 
 #: The request header Stack's JS SDK writes with ``getAuthHeaders()``.
 HEADER = "X-Stack-Auth"
+ENVIRON_KEY = "HTTP_X_STACK_AUTH"
 #: The response header carrying an access token the request had to refresh (expose it through CORS).
 REFRESHED_HEADER = "X-Stack-Access-Token-Refreshed"
 #: Longest ``x-stack-auth`` value read at all (a JWT is about 1 KB; the refresh token a few dozen characters).
@@ -77,7 +78,8 @@ def header_tokens() -> JsTokens | None:
     :raises AuthenticationRequired: the header is oversized, not JSON, not an object, or a value is not a
         string or null (401 ``invalid_request``).
     """
-    raw = request.headers.get(HEADER)
+    # The WSGI key of ``request.headers.get(HEADER)``, without its KeyError when absent (every session request).
+    raw: str | None = request.environ.get(ENVIRON_KEY)
     if raw is None:
         return None
     if len(raw) > MAX_HEADER_LENGTH:
@@ -264,7 +266,7 @@ def authenticate_js(state: StackAuthState, tokens: JsTokens, *, allow_anonymous:
 
 def add_refreshed_header(response: Response) -> Response:
     """``after_request`` hook: hand a refreshed access token back to the frontend in :data:`REFRESHED_HEADER`."""
-    refreshed = g.pop(_G_REFRESHED, None)
+    refreshed = g._get_current_object().pop(_G_REFRESHED, None)  # runs on every response: not through the proxy
     if refreshed is not None and refreshed[0] is request._get_current_object():  # type: ignore[attr-defined]
         token = refreshed[1]
         response.headers[REFRESHED_HEADER] = token
