@@ -328,12 +328,16 @@ def list_invitations(client: StackAuthClient, access_token: str, team_id: str) -
 def revoke_invitation(client: StackAuthClient, access_token: str, team_id: str, invitation_id: str) -> None:
     """Revoke a pending invitation; its code stops working.
 
-    :raises TeamPermissionRequired: the member lacks ``$remove_members``.
-    :raises TeamInvitationNotFound: no such pending invitation (real servers answer 500 for a used one:
-        :class:`StackAuthUnavailable`).
+    :raises TeamPermissionRequired: the member lacks ``$remove_members`` (or the right to list the team's
+        invitations, which is checked first).
+    :raises TeamInvitationNotFound: no such pending invitation in this team.
     """
     tid = _id(team_id, TeamNotFound, "team")
     iid = _id(invitation_id, TeamInvitationNotFound, "invitation")
+    # Real servers check the permission in ``team_id`` and then delete the code by id alone, so an admin of
+    # one team could revoke another team's invitations; and they answer 500 for a used one. Listed first.
+    if iid not in {i.id for i in list_invitations(client, access_token, tid)}:
+        raise TeamInvitationNotFound(f"Team {tid} has no pending invitation {iid}.")
     call(client, "DELETE", f"/api/v1/team-invitations/{iid}", access_token=access_token, params={"team_id": tid})
 
 
