@@ -23,11 +23,18 @@ from . import create_app, stack
 DEMO_ADMIN = "admin@example.com"
 
 
+def _allow_user_api_keys(emu: Any) -> None:
+    # For the API keys page and /api/key/notes.
+    emu.project.allow_user_api_keys = True
+
+
 def _demo_admin(app: Flask, emulator: EmulatorServer) -> None:
     """Emulator mode only: define the ``admin`` project permission and grant it to ``DEMO_ADMIN`` at sign-in."""
     define_permission(emulator.emulator, "admin")
     # The console's "Reset" drops every definition; without this one, signing in as DEMO_ADMIN would fail.
     emulator.emulator.reset_hooks.append(lambda emu: define_permission(emu, "admin"))
+    _allow_user_api_keys(emulator.emulator)
+    emulator.emulator.reset_hooks.append(_allow_user_api_keys)
 
     def grant(sender: Flask, user: StackUser, **_: Any) -> None:
         if user.primary_email == DEMO_ADMIN:

@@ -1,4 +1,4 @@
-"""The JSON API: ``/api/me`` and ``/api/notes``.
+"""The JSON API: ``/api/me`` and ``/api/notes`` (and ``/api/key/notes`` for programs with an API key).
 
 ``login_required`` accepts an ``Authorization: Bearer <access token>`` header (scripts, other services)
 and the signed-in session (the notes page's ``fetch`` calls, same origin). Writes take JSON only: a
@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
-from flask_stackauth import current_user, login_required
+from flask_stackauth import api_key_required, current_api_key, current_user, login_required
 
 from .notes import MAX_TITLE_LENGTH, NoteStore
 
@@ -76,3 +76,13 @@ def register_api(app: Flask, store: NoteStore) -> None:
         if note is None:
             return _problem(404, "NOTE_NOT_FOUND", "This workspace has no such note.")
         return jsonify(note.to_json())
+
+    if app.config.get("STACK_SECRET_SERVER_KEY"):
+        # Checking API keys needs the server key (an @api_key_required view without one fails at start-up).
+        @app.get("/api/key/notes")
+        @api_key_required
+        def api_key_notes() -> Any:
+            """For programs: ``curl -H "X-Api-Key: <a key from /auth/account/api-keys>" .../api/key/notes``."""
+            key = current_api_key
+            about = {"id": key.id, "description": key.description} if key else None
+            return jsonify(workspace=workspace_id(), key=about, items=[n.to_json() for n in store.list(workspace_id())])

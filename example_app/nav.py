@@ -28,8 +28,8 @@ NAV: list[NavItem] = [
     NavItem("stackauth.two_factor", "Two-factor"),
     NavItem("admin", "Admin"),
     # Slots for features that land later: they appear once a view with this endpoint exists.
-    NavItem("account", "Account"),
-    NavItem("api_keys", "API keys"),
+    NavItem("stackauth.account", "Account"),
+    NavItem("stackauth.api_keys", "API keys"),
     NavItem("webhook_log", "Webhooks"),
 ]
 

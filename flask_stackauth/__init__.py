@@ -8,8 +8,9 @@ Public names::
 from __future__ import annotations
 
 from ._version import __version__
+from .api_key_auth import current_api_key
 from .auth import current_user
-from .decorators import login_required, permission_required, team_permission_required
+from .decorators import api_key_required, login_required, permission_required, team_permission_required
 from .errors import (
     AuthenticationRequired,
     InvalidAccessToken,
@@ -109,6 +110,8 @@ __all__ = [
     "UserUpdated",
     "WebhookEvent",
     "__version__",
+    "api_key_required",
+    "current_api_key",
     "current_user",
     "login_required",
     "permission_required",

@@ -22,6 +22,7 @@ from .errors import (
     StackAuthError,
     StackAuthUnavailable,
 )
+from .js_tokens import authenticate_js, cookie_credentials, header_tokens
 from .refresh import refresh_session
 from .responses import token_authorization
 from .signals import user_signed_in
@@ -129,10 +130,19 @@ def _authenticate(state: StackAuthState, *, allow_anonymous: bool, allow_restric
             raise restricted_user(peek_claims(bearer)) from None
         except InvalidAccessToken as exc:
             raise AuthenticationRequired(exc.message, code=exc.code, bearer_error="invalid_token") from None
+        if state.ended_sessions.is_ended(claims):
+            raise AuthenticationRequired("This session was ended. Please sign in again.", code="SESSION_ENDED",
+                                         bearer_error="invalid_token")
         return make_user(state, claims, bearer)
 
+    js = header_tokens()  # Stack's JS SDK header: after Authorization, before (and instead of) any cookie
+    if js is not None:
+        return make_user(state, *authenticate_js(state, js, allow_anonymous=allow_anonymous))
     tokens = load_tokens(session)
     if tokens is None:
+        js = cookie_credentials(state)
+        if js is not None:
+            return make_user(state, *authenticate_js(state, js, allow_anonymous=allow_anonymous))
         raise AuthenticationRequired()
     if tokens.needs_refresh(state.settings.refresh_leeway):
         tokens = refresh_session(state, tokens)
@@ -144,6 +154,12 @@ def _authenticate(state: StackAuthState, *, allow_anonymous: bool, allow_restric
                     exc.code, exc.message)
         clear_tokens(session)
         raise AuthenticationRequired() from None
+    if state.ended_sessions.is_ended(claims):
+        # Ended on another device (or by a password reset): Stack has revoked the refresh token too.
+        log.info("flask-stackauth: the session was ended through this app; signed out")
+        state.refresher.forget(tokens.refresh_token)
+        clear_tokens(session)
+        raise AuthenticationRequired()
     return make_user(state, claims, tokens.access_token)
 
 

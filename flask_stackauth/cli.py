@@ -18,6 +18,7 @@ from flask import Flask, current_app, url_for
 from flask.cli import AppGroup
 from werkzeug.exceptions import HTTPException
 
+from .api_key_auth import api_key_report
 from .app_urls import CALLBACK_ENDPOINT, stack_url
 from .cli_emulator import emulator_command
 from .errors import KnownError, StackAuthError, StackAuthHTTPError, StackAuthUnavailable
@@ -155,6 +156,11 @@ def _check(report: _Report, state: StackAuthState, host: str | None) -> None:
         report.ok("secret server key accepted")
     else:
         report.warn("STACK_SECRET_SERVER_KEY is not set: the server API (stack.server) will not work")
+    api_keys = api_key_report(app, state)
+    if api_keys is not None:
+        if api_keys[0] == "fail":
+            raise _Problem(api_keys[1])
+        report.ok(api_keys[1])
 
     jwks_path = f"/api/v1/projects/{settings.project_id}/.well-known/jwks.json"
     try:

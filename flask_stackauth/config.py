@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -51,6 +52,12 @@ class StackAuthSettings:
     webhook_secret: str | None = None
     #: Where the webhook receiver is mounted (default ``{STACK_URL_PREFIX}/webhooks``).
     webhook_path: str = "/auth/webhooks"
+    #: Read Stack's JS SDK cookies (``stack-access``, ``stack-refresh-<project>...``) as credentials.
+    accept_js_sdk_cookies: bool = False
+    #: Seconds an API key check is cached per key (a revoked key stops working within it).
+    api_key_cache_ttl: float = 60.0
+    #: The request header read for an API key (besides ``Authorization: Bearer``).
+    api_key_header: str = "X-Api-Key"
     #: The app's public base URL (``https://app.example.com``): every URL handed to Stack Auth is built on it.
     app_url: str | None = None
     #: Whether ``current_user`` outside views that opt in is Stack's anonymous / restricted user (else anonymous).
@@ -232,6 +239,7 @@ def load_settings(config: Mapping[str, Any]) -> StackAuthSettings:
                                  _get(config, "STACK_SIGN_IN_THROTTLE_PER_EMAIL", "10 per 15 minutes")),
         sign_in_throttle_per_address=_rate("STACK_SIGN_IN_THROTTLE_PER_ADDRESS",
                                    _get(config, "STACK_SIGN_IN_THROTTLE_PER_ADDRESS", "50 per 15 minutes")),
+        **_backend_settings(config),
     )
 
 
@@ -256,6 +264,24 @@ def _webhook_path(value: Any, prefix: str) -> str:
     if not path.startswith("/") or "<" in path or "?" in path or "#" in path:
         raise StackAuthConfigError(f"STACK_WEBHOOK_PATH must be a path starting with '/', got {path!r}.")
     return path
+
+
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+
+
+def _backend_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings of the backend features (JS SDK tokens, API keys), kept apart so they merge cleanly."""
+    header = str(_get(config, "STACK_API_KEY_HEADER", "X-Api-Key"))
+    if not _HEADER_NAME.match(header) or header.lower() in ("authorization", "cookie", "x-stack-auth"):
+        raise StackAuthConfigError(f"STACK_API_KEY_HEADER must be an HTTP header name such as X-Api-Key, got "
+                                   f"{header!r}.")
+    return {
+        "accept_js_sdk_cookies": _flag("STACK_ACCEPT_JS_SDK_COOKIES", _get(config, "STACK_ACCEPT_JS_SDK_COOKIES",
+                                                                           False)),
+        "api_key_cache_ttl": _number("STACK_API_KEY_CACHE_TTL", _get(config, "STACK_API_KEY_CACHE_TTL", 60),
+                                     float, 0),
+        "api_key_header": header,
+    }
 
 
 def check_unchanged(settings: StackAuthSettings, config: Mapping[str, Any]) -> None:

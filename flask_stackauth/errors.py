@@ -692,3 +692,19 @@ class TooManySignInAttempts(StackAuthError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+# --- API key authentication (appended) ----------------------------------------------------------------------
+
+class ApiKeyRequired(AuthenticationRequired):
+    """A view for API keys got none, or one Stack refuses (401; always answered as JSON, never a redirect)."""
+
+    default_code = "API_KEY_REQUIRED"
+
+
+class ApiKeysUnavailable(StackAuthError):
+    """API keys cannot be checked for this app at all: the project has them turned off, or the server is older
+    than v2.8. A 503 whose message tells the developer what to change (logged once per app, not per request)."""
+
+    http_status = 503
+    default_code = "API_KEYS_UNAVAILABLE"

@@ -10,11 +10,14 @@ from typing import Any
 
 from flask import Flask, has_app_context, url_for
 
-from .app_urls import warn_about_landing_urls, warn_if_unconfigured
+from . import account_api
+from .api_key_auth import guard_api_key_views
+from .app_urls import stack_url, warn_about_landing_urls, warn_if_unconfigured
 from .auth import current_user
 from .cli import stackauth_cli
 from .config import StackAuthSettings, guard_settings, load_settings
 from .errors import StackAuthConfigError, StackAuthError
+from .js_tokens import add_refreshed_header
 from .permissions import forget_on_sign_out
 from .redis_lock import refresh_lock_from_config
 from .responses import handle_stackauth_error
@@ -78,6 +81,7 @@ class StackAuth:
         state.refresher.cluster_lock = refresh_lock_from_config(app.config)
         state.throttle = throttle_from_config(app.config, settings)
         guard_settings(app, settings)
+        guard_api_key_views(app, state)
 
         app.cli.add_command(stackauth_cli)
         app.register_blueprint(make_blueprint(), url_prefix=settings.url_prefix or None)
@@ -86,6 +90,7 @@ class StackAuth:
         # Per app (this app as the sender), so a second app's sign-outs never touch this app's cache.
         user_signed_out.connect(forget_on_sign_out, app, weak=False)
         app.context_processor(_template_globals)
+        app.after_request(add_refreshed_header)
 
     def on(self, event_type: str) -> Callable[[H], H]:
         """Decorator: handle webhook events of ``event_type`` (``"user.created"``, ``"user.*"``, ``"*"``).
@@ -131,6 +136,52 @@ class StackAuth:
                 "stack.server needs STACK_SECRET_SERVER_KEY (the project's secret server key, from the Stack Auth "
                 "dashboard under Project Keys); it is not set for this app.")
         return ServerAPI(state.client, on_permissions_changed=state.permissions.forget)
+
+    # -- account recovery, for apps with their own pages (inside a request or app context) --------------------
+
+    @staticmethod
+    def send_password_reset(email: str) -> None:
+        """Have Stack mail ``email`` a link to this app's ``/password-reset`` page.
+
+        The answer is the same whether or not ``email`` has an account, so callers must not tell either.
+
+        :raises PasswordAuthenticationNotEnabled: the project has no password sign-in.
+        :raises RedirectUrlNotWhitelisted: the app's address is not a trusted domain of the project.
+        """
+        state = get_state()
+        account_api.send_password_reset(state.client, email, stack_url("stackauth.password_reset"))
+
+    @staticmethod
+    def check_password_reset_code(code: str) -> None:
+        """Raise unless ``code`` can still reset a password (spends nothing: call it on GET).
+
+        :raises VerificationCodeError: not found (``VerificationCodeNotFound``), expired, already used ...
+        """
+        account_api.check_password_reset_code(get_state().client, code)
+
+    @staticmethod
+    def reset_password(code: str, new_password: str) -> None:
+        """Spend a reset ``code`` and set ``new_password``; Stack ends every session of the user.
+
+        Stack spends the code even when it then refuses the password, so check the password first (at
+        least 8 and at most 70 characters on Stack's default rules).
+
+        :raises VerificationCodeError: the code cannot be used.
+        :raises PasswordRequirementsNotMet: Stack refused the password (``PasswordTooShort`` ...).
+        """
+        account_api.reset_password(get_state().client, code, new_password)
+
+    @staticmethod
+    def verify_email(code: str) -> None:
+        """Spend an email verification ``code``: the address it was mailed to becomes verified.
+
+        Access tokens issued before keep ``email_verified: false`` until refreshed
+        (:meth:`StackUser.refresh_claims <flask_stackauth.user.StackUser.refresh_claims>`).
+
+        :raises VerificationCodeError: the code cannot be used.
+        :raises ContactChannelNotFound: the address was removed after the mail was sent.
+        """
+        account_api.verify_email(get_state().client, code)
 
     @staticmethod
     def settings(app: Flask | None = None) -> StackAuthSettings:

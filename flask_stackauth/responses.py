@@ -15,6 +15,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from .errors import (
+    ApiKeyRequired,
+    ApiKeysUnavailable,
     AuthenticationRequired,
     KnownError,
     NotSupportedByServer,
@@ -48,11 +50,11 @@ def wants_json() -> bool:
     """Whether the current request is an API request that should get JSON rather than HTML.
 
     True when it carries an ``Authorization`` (other than HTTP authentication such as ``Basic``) or
-    ``x-stack-access-token`` header (even an empty one),
+    ``x-stack-access-token`` or ``x-stack-auth`` header (even an empty one),
     when ``Accept`` prefers JSON to HTML, or when it says ``X-Requested-With: XMLHttpRequest``.
     """
     headers = request.headers
-    if token_authorization() is not None or "X-Stack-Access-Token" in headers:
+    if token_authorization() is not None or "X-Stack-Access-Token" in headers or "X-Stack-Auth" in headers:
         return True
     if headers.get("X-Requested-With", "").lower() == "xmlhttprequest":
         return True
@@ -137,7 +139,8 @@ def error_response(exc: StackAuthError) -> Response:
     """Turn ``exc`` into the app's answer: JSON for API requests, an HTML page otherwise."""
     status = status_for(exc)
     message = public_message(exc)
-    json_wanted = wants_json()
+    # An API-key endpoint is never a page: its callers are programs, not browsers.
+    json_wanted = wants_json() or isinstance(exc, (ApiKeyRequired, ApiKeysUnavailable))
     if isinstance(exc, AuthenticationRequired) and not json_wanted and request.method in ("GET", "HEAD"):
         # script_root keeps the path prefix of an app mounted below "/" (SCRIPT_NAME).
         target = request.script_root + request.path
@@ -175,6 +178,8 @@ def error_response(exc: StackAuthError) -> Response:
 
 def handle_stackauth_error(exc: StackAuthError) -> Response | HTTPException:
     """Flask error handler registered by :class:`~flask_stackauth.StackAuth` for every app."""
+    if isinstance(exc, ApiKeysUnavailable):
+        return error_response(exc)  # logged once per app where it is raised, not once per caller
     if isinstance(exc, StackAuthConfigError) or (status_for(exc) >= 500 and not isinstance(
             exc, (StackAuthUnavailable, ProjectAuthenticationError, NotSupportedByServer, KnownError,
                   StackAuthHTTPError))):

@@ -15,8 +15,10 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from .api_key_cache import ApiKeyCaches
 from .client import StackAuthClient
 from .config import StackAuthSettings
+from .ended_sessions import EndedSessions
 from .errors import StackAuthConfigError, StackAuthError, StackAuthUnavailable
 from .oauth import StackOAuth
 from .singleflight import RefreshCoordinator
@@ -134,8 +136,11 @@ class StackAuthState:
         self.refresher = RefreshCoordinator()
         self.profiles = ProfileCache()
         self.permissions = PermissionCache()
+        #: Sessions this app ended, refused at once although their access tokens have not expired.
+        self.ended_sessions = EndedSessions()
         #: Failed sign-in attempts per email and address (in memory; on Redis when ``init_app`` finds one).
         self.throttle = SignInThrottle(settings)
+        self.api_keys = ApiKeyCaches()
         self._project: tuple[float, dict[str, Any]] | None = None
         self._project_lock = threading.Lock()
         self._project_failure: tuple[float, StackAuthError] | None = None

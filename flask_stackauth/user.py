@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from flask import has_request_context, session
 
-from . import account_api, totp
+from . import account_api, totp, user_api_keys
+from .app_urls import stack_url
 from .connected_api import list_connected_accounts, provider_access_token
-from .errors import InvalidTotpCode, StackAuthError
-from .models import UNSET, ConnectedAccount, Team, Unset
+from .errors import ContactChannelNotFound, InvalidTotpCode, StackAuthError
+from .models import UNSET, ApiKey, ConnectedAccount, ContactChannel, Session, Team, Unset
 from .permissions import user_permissions
 from .refresh import refresh_session
 from .state import get_state
-from .tokens import load_tokens
+from .tokens import TokenSet, clear_tokens, load_tokens, peek_claims
 
 log = logging.getLogger("flask_stackauth")
 
@@ -255,19 +257,159 @@ class StackUser:
         self._updated["selected_team_id"] = team_id
         self._changed()
 
-    def _renew_session_token(self) -> None:
-        """Refresh the session's access token now, so its claims (name, selected team) are current."""
+    def _session_tokens(self) -> TokenSet | None:
+        """The session's token pair when this user came from the session (not from a bearer header)."""
         if not has_request_context():
-            return
+            return None
         tokens = load_tokens(session)
         if tokens is None or tokens.access_token != self.access_token:
-            return  # a bearer token: its holder refreshes it
+            return None
+        return tokens
+
+    def _renew_session_token(self) -> TokenSet | None:
+        """Refresh the session's access token now, so its claims (name, selected team) are current."""
+        tokens = self._session_tokens()
+        if tokens is None:
+            return None  # a bearer token: its holder refreshes it
         state = get_state()
         state.refresher.forget(tokens.refresh_token)
         try:
-            refresh_session(state, tokens)
+            fresh = refresh_session(state, tokens)
         except StackAuthError as exc:
             log.warning("flask-stackauth: profile updated, but the access token could not be renewed (%s)", exc.code)
+            return None
+        return fresh if fresh is not tokens else None
+
+    def refresh_claims(self) -> None:
+        """Get a new access token for the session now, so claims that changed at Stack (``email_verified``
+        after a verification) are seen from this request on. Does nothing for bearer tokens."""
+        fresh = self._renew_session_token()
+        if fresh is not None:
+            state = get_state()
+            state.profiles.forget_user(self.id)
+            self._profile = None
+            try:
+                self.claims = state.verifier.verify(fresh.access_token, allow_anonymous=True, allow_restricted=True,
+                                                    trusted=True)
+                self._access_token = fresh.access_token
+            except StackAuthError as exc:
+                log.warning("flask-stackauth: the renewed access token could not be read (%s)", exc.code)
+
+    # -- the account ---------------------------------------------------------------------------------------
+
+    def update_password(self, old_password: str, new_password: str) -> None:
+        """Change the password (``POST /auth/password/update``); every other session of the user ends.
+
+        This session stays signed in and gets a fresh access token; the other sessions' tokens are refused
+        by this app from their next request on (see :mod:`flask_stackauth.ended_sessions`).
+
+        :raises PasswordConfirmationMismatch: ``old_password`` is wrong.
+        :raises UserDoesNotHavePassword: the user has no password yet (use :meth:`set_password`).
+        :raises PasswordRequirementsNotMet: Stack refused the new password (``PasswordTooShort`` ...).
+        """
+        state = get_state()
+        tokens = self._session_tokens()
+        account_api.update_password(state.client, self.access_token, old_password, new_password,
+                                    refresh_token=tokens.refresh_token if tokens is not None else None)
+        fresh = self._renew_session_token()
+        if fresh is not None:
+            self._note_others_ended(fresh)
+
+    def _note_others_ended(self, fresh: TokenSet) -> None:
+        # The fresh token was issued after Stack ended the other sessions: its iat is the cut-off on Stack's clock.
+        claims = peek_claims(fresh.access_token)
+        iat, keep = claims.get("iat"), claims.get("refresh_token_id")
+        if isinstance(iat, int):
+            get_state().ended_sessions.end_user_sessions(self.id, issued_up_to=iat,
+                                                         keep_session_id=keep if isinstance(keep, str) else None)
+
+    def set_password(self, password: str) -> None:
+        """Give a password to a user who has none (signed up with OAuth or an email code).
+
+        :raises PasswordAlreadySet: the user has one (use :meth:`update_password`).
+        :raises PasswordRequirementsNotMet: Stack refused the password.
+        """
+        state = get_state()
+        account_api.set_password(state.client, self.access_token, password)
+        state.profiles.forget_user(self.id)
+        self._profile = None
+
+    def contact_channels(self) -> list[ContactChannel]:
+        """The user's email addresses (:class:`~flask_stackauth.models.ContactChannel`), oldest first."""
+        return account_api.list_contact_channels(get_state().client, self.access_token)
+
+    def send_verification_email(self, channel_id: str | None = None) -> None:
+        """Have Stack mail a verification link to the primary email (or to the channel ``channel_id``).
+
+        The link leads to this app's ``/verify-email`` page (built from ``STACK_APP_URL`` /
+        ``STACK_REDIRECT_URI``, never from the request's host).
+
+        :raises EmailAlreadyVerified: the address is verified already.
+        :raises ContactChannelNotFound: the user has no primary email (or no such channel).
+        :raises RedirectUrlNotWhitelisted: the app's address is not a trusted domain of the project.
+        """
+        state = get_state()
+        if channel_id is None:
+            primary = next((c for c in self.contact_channels() if c.is_primary), None)
+            if primary is None:
+                raise ContactChannelNotFound("You have no primary email address to verify.")
+            channel_id = primary.id
+        account_api.send_contact_channel_verification(state.client, self.access_token, channel_id,
+                                                      stack_url("stackauth.verify_email"))
+
+    def sessions(self) -> list[Session]:
+        """The user's live sessions, newest first; ``is_current_session`` marks this one.
+
+        :raises NotSupportedByServer: the server (v2.7) cannot list sessions.
+        """
+        return account_api.list_sessions(get_state().client, self.access_token)
+
+    def revoke_session(self, session_id: str) -> None:
+        """End one of the user's other sessions; this app refuses its tokens from its next request on.
+
+        :raises CannotDeleteCurrentSession: it is this session (sign out instead).
+        :raises SessionNotFound: the user has no such session.
+        :raises NotSupportedByServer: the server (v2.7) cannot revoke single sessions.
+        """
+        state = get_state()
+        account_api.revoke_session(state.client, self.access_token, session_id)
+        state.ended_sessions.end_session(session_id)
+
+    def delete(self) -> None:
+        """Delete this user at Stack Auth; every session ends (this one too: the session is cleared).
+
+        :raises FeatureNotEnabled: the project does not let users delete their own account.
+        """
+        state = get_state()
+        account_api.delete_me(state.client, self.access_token)
+        state.ended_sessions.end_user_sessions(self.id, issued_up_to=2**62)
+        state.profiles.forget_user(self.id)
+        state.permissions.forget(self.id)
+        if self._session_tokens() is not None:
+            clear_tokens(session)
+
+    # -- API keys (the user's own, with the user's token) ---------------------------------------------------
+
+    def api_keys(self) -> list[ApiKey]:
+        """The user's API keys (revoked and expired ones included); secrets are never shown again.
+
+        :raises ApiKeysNotEnabled: the project has user API keys turned off.
+        """
+        return user_api_keys.list_keys(get_state().client, self.access_token)
+
+    def create_api_key(self, description: str, expires_at: datetime | int | None = None) -> ApiKey:
+        """Create an API key for the user; its ``value`` is the secret, shown only in this answer.
+
+        :param expires_at: a timezone-aware datetime, or milliseconds since the epoch; ``None``: never.
+        """
+        return user_api_keys.create_key(get_state().client, self.access_token, description, expires_at)
+
+    def revoke_api_key(self, key_id: str) -> ApiKey:
+        """Revoke one of the user's API keys by id; answers the revoked key.
+
+        :raises ApiKeyNotFound: no such key. Checks cached elsewhere stop within ``STACK_API_KEY_CACHE_TTL``.
+        """
+        return user_api_keys.revoke_key(get_state().client, self.access_token, key_id, self.id)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

@@ -5,6 +5,11 @@
 - :mod:`~flask_stackauth.views.otp`: email codes (``/otp/send``, ``/otp/code``, ``/otp/callback``).
 - :mod:`~flask_stackauth.views.mfa`: the TOTP step (``/mfa``).
 - :mod:`~flask_stackauth.views.logout`: ``GET|POST /logout``.
+- :mod:`~flask_stackauth.views.recovery`: ``/forgot-password`` and ``/password-reset`` (forgotten passwords).
+- :mod:`~flask_stackauth.views.verify_email`: ``/verify-email`` (the emailed link) and ``/verify-email/send``.
+- :mod:`~flask_stackauth.views.account`, :mod:`~flask_stackauth.views.account_emails`,
+  :mod:`~flask_stackauth.views.account_sessions`: the account settings under ``/account`` (sections listed in
+  :mod:`~flask_stackauth.views.account_nav`) and ``POST /logout/everywhere``.
 - :mod:`~flask_stackauth.views.two_factor`: TOTP enrolment (``/account/two-factor``).
 - :mod:`~flask_stackauth.views.connections`: connected sign-in providers (``/account/connections``).
 - :mod:`~flask_stackauth.views.teams`: teams, the switcher, a team's members and invitations (``/teams``).
@@ -19,12 +24,29 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import connections, logout, mfa, oauth, otp, password, team_invitation, teams, two_factor
+from . import (
+    account,
+    account_emails,
+    account_sessions,
+    api_keys_page,
+    connections,
+    logout,
+    mfa,
+    oauth,
+    otp,
+    password,
+    recovery,
+    team_invitation,
+    teams,
+    two_factor,
+    verify_email,
+)
 
 
 def make_blueprint() -> Blueprint:
     """A new ``stackauth`` blueprint with every prebuilt route (its templates under ``stackauth/``)."""
     bp = Blueprint("stackauth", "flask_stackauth", template_folder="templates")
-    for flow in (oauth, password, otp, mfa, logout, two_factor, connections, teams, team_invitation):
+    for flow in (oauth, password, otp, mfa, logout, recovery, verify_email, account, account_emails,
+                 account_sessions, two_factor, connections, teams, team_invitation, api_keys_page):
         flow.register(bp)
     return bp

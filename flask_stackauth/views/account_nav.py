@@ -1,28 +1,123 @@
-"""The account settings' section nav, defined in one place: every account page renders this list.
+"""The account settings' sections, in ONE list: each section is one entry (endpoint, label, when it shows).
 
-Each entry is ``(endpoint, label)``; a page marks the entry of its own endpoint as current. Sections that
-a project turns off still appear here and explain themselves on their page (the two-factor page without
-the ``totp`` extra, for instance). Add a section by appending to :data:`ACCOUNT_NAV`.
+A feature adds its section by appending to :data:`SECTIONS`; :func:`account_page` renders any section inside the
+shared shell (``stackauth/account_base.html``) with the nav of the sections visible to this user and project.
+A section that is hidden answers 404, so a turned-off feature cannot be reached by typing its URL.
 """
 
 from __future__ import annotations
 
-from flask import request, url_for
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-#: The account pages, in nav order.
-ACCOUNT_NAV: list[tuple[str, str]] = [
-    ("stackauth.two_factor", "Two-factor sign-in"),
-    ("stackauth.connections", "Connected accounts"),
-    ("stackauth.teams", "Teams"),
+from flask import request, url_for
+from werkzeug.wrappers import Response
+
+from ..auth import request_user
+from ..errors import NotSupportedByServer, StackAuthError
+from ..state import StackAuthState, get_state
+from ..user import StackUser
+from .forms import Form, page
+
+log = logging.getLogger("flask_stackauth")
+
+
+@dataclass(frozen=True)
+class NavContext:
+    """What a section's visibility may look at: the project's client config and the signed-in user."""
+
+    config: dict[str, Any]
+    user: StackUser
+    state: StackAuthState
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the account settings."""
+
+    endpoint: str
+    label: str
+    visible: Callable[[NavContext], bool]
+
+
+def always(ctx: NavContext) -> bool:
+    """Shown for every project."""
+    return True
+
+
+def sessions_supported(ctx: NavContext) -> bool:
+    """Whether the server can list sessions (v2.7 cannot); asked once per app, with this user's token."""
+    known = getattr(ctx.state, "_stackauth_sessions_supported", None)
+    if isinstance(known, bool):
+        return known
+    try:
+        ctx.user.sessions()
+    except NotSupportedByServer:
+        ctx.state._stackauth_sessions_supported = False  # type: ignore[attr-defined]
+        return False
+    except StackAuthError:
+        return True  # another problem: show the section, which then says what went wrong
+    ctx.state._stackauth_sessions_supported = True  # type: ignore[attr-defined]
+    return True
+
+
+#: The account settings' sections, in nav order. Append an entry to add a section.
+SECTIONS: list[Section] = [
+    Section("stackauth.account", "Profile", always),
+    Section("stackauth.account_emails", "Emails", always),
+    Section("stackauth.account_password", "Password", lambda ctx: bool(ctx.config.get("credential_enabled"))),
+    Section("stackauth.account_sessions", "Sessions", sessions_supported),
+    Section("stackauth.two_factor", "Two-factor sign-in", always),
+    Section("stackauth.connections", "Connected accounts", always),
+    Section("stackauth.teams", "Teams", always),
+    Section("stackauth.api_keys", "API keys", lambda ctx: bool(ctx.config.get("allow_user_api_keys"))),
+    Section("stackauth.account_delete", "Delete account",
+            lambda ctx: bool(ctx.config.get("client_user_deletion_enabled"))),
 ]
 
 
+def visible_sections(user: StackUser) -> list[Section]:
+    """The sections this user sees now (only the always-shown ones while the project config cannot be read)."""
+    state = get_state()
+    try:
+        config = state.project_config()
+    except StackAuthError as exc:
+        log.warning("flask-stackauth: could not load the project's config for the account page: %s", exc.code)
+        config = {}
+    ctx = NavContext(config=config, user=user, state=state)
+    return [s for s in SECTIONS if s.visible(ctx)]
+
+
+def section_visible(endpoint: str, user: StackUser) -> bool:
+    """Whether section ``endpoint`` shows for this user now (a POST to a hidden one is refused)."""
+    return endpoint in {s.endpoint for s in visible_sections(user)}
+
+
+def account_page(endpoint: str, template: str, user: StackUser, status: int = 200, **context: Any) -> Response:
+    """Render section ``endpoint`` with ``template`` in the account shell; 404 when the section is hidden."""
+    sections = visible_sections(user)
+    if endpoint not in {s.endpoint for s in sections}:
+        form = Form()
+        form.fail("This part of the account settings is turned off for this app.", 404)
+        return page("stackauth/account_base.html", 404, sections=sections, current=endpoint, user=user, form=form,
+                    section_title="Not available")
+    context.setdefault("form", Form())
+    return page(template, status, sections=sections, current=endpoint, user=user, **context)
+
+
 def account_nav() -> list[dict[str, object]]:
-    """The nav entries for the current page: ``url``, ``label`` and ``current``."""
-    entries = []
-    for endpoint, label in ACCOUNT_NAV:
-        url = url_for(endpoint)
+    """The section nav for pages outside the account shell (two-factor, connections, teams, API keys).
+
+    The same :data:`SECTIONS`, filtered for the request's user: ``url``, ``label`` and ``current`` per entry.
+    """
+    user = request_user()
+    sections = visible_sections(user) if isinstance(user, StackUser) else SECTIONS
+    entries: list[dict[str, object]] = []
+    for section in sections:
+        url = url_for(section.endpoint)
         # A section's sub-pages (/teams/<id>) live below its URL.
-        entries.append({"url": url, "label": label,
+        entries.append({"url": url, "label": section.label,
                         "current": request.path == url or request.path.startswith(url.rstrip("/") + "/")})
     return entries

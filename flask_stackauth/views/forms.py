@@ -187,12 +187,33 @@ def explain(exc: StackAuthError, form: Form, field_for: dict[str, str] | None = 
         details = exc.details if isinstance(exc, KnownError) and isinstance(exc.details, dict) else {}
         return form.fail(f"Use at least {details.get('min_length', 8)} characters.", 400, where)
     if exc.code in ("SCHEMA_ERROR", "BODY_PARSING_ERROR"):
-        return form.fail("Stack Auth did not accept what was typed. Check it and try again.", 400, where)
+        # Almost always a request this library built wrong, not the visitor's typing: say so to the
+        # developers (field names only: the message may quote what was typed) and do not blame the visitor.
+        log.warning("flask-stackauth: Stack Auth refused the request this app sent (%s) on the fields: %s",
+                    exc.code, ", ".join(schema_error_fields(exc.message)) or "(none named)")
+        return form.fail(SCHEMA_MESSAGE, 400, where)
     if isinstance(exc, (KnownError, StackAuthHTTPError)) and 400 <= exc.upstream_status < 500 \
             and not isinstance(exc, ProjectAuthenticationError):
         return form.fail(public_message(exc), 400)
     status = status_for(exc)
+    if not isinstance(exc, (KnownError, StackAuthHTTPError)) and 400 <= status < 500:
+        # Our own typed errors (Stack's plain-text answers, a missing channel ...) carry their own 4xx.
+        return form.fail(public_message(exc), status, where)
     return form.fail(public_message(exc), status if status >= 500 else 502)
+
+
+SCHEMA_MESSAGE = ("This could not be done because of a problem on our side, not something you did. It has been "
+                  "logged for the site's team; please try again later.")
+_FIELD = re.compile(r"\b(?:body|query|headers|params)\.[A-Za-z0-9_.\[\]-]{1,100}")
+_UNKNOWN = re.compile(r"unknown properties: ([A-Za-z0-9_, -]{1,300})")
+
+
+def schema_error_fields(message: str) -> list[str]:
+    """The field names a ``SCHEMA_ERROR`` message names (``body.verification_callback_url`` ...), no values."""
+    names = [m.rstrip(".") for m in _FIELD.findall(message)]
+    for group in _UNKNOWN.findall(message):
+        names += [f"body.{n.strip()}" for n in group.split(",") if n.strip()]
+    return list(dict.fromkeys(names))[:20]
 
 
 def guard(kind: str, email: str | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from flask import request
 from werkzeug.wrappers import Response
 
 from ..errors import StackAuthError
@@ -16,6 +17,11 @@ log = logging.getLogger("flask_stackauth")
 PROVIDER_NAMES = {"github": "GitHub", "gitlab": "GitLab", "linkedin": "LinkedIn", "x": "X", "bitbucket": "Bitbucket",
                   "google": "Google", "microsoft": "Microsoft", "spotify": "Spotify", "facebook": "Facebook",
                   "discord": "Discord", "apple": "Apple", "twitch": "Twitch"}
+
+#: Notices the sign-in page shows for ``?notice=`` (a fixed set: nothing from the URL is echoed).
+NOTICES = {
+    "password-reset": "Your password was changed and every device was signed out. Sign in with the new password.",
+}
 
 
 def login_page(next_url: str | None, *, password: Form | None = None, otp: Form | None = None,
@@ -37,4 +43,4 @@ def login_page(next_url: str | None, *, password: Form | None = None, otp: Form 
     return page("stackauth/login.html", 503 if unavailable else status, providers=providers, methods=methods,
                  provider_names=PROVIDER_NAMES, next_url=next_url, unavailable=unavailable,
                  password_form=password or Form(),
-                 otp_form=otp or Form())
+                 otp_form=otp or Form(), notice=NOTICES.get(request.args.get("notice", "")))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
+from ..app_urls import stack_url
 from ..errors import MultiFactorAuthenticationRequired, StackAuthError
 from ..state import get_state
 from ..throttle import FAILURES
@@ -78,7 +79,9 @@ def signup() -> Response:
     if form.failed:
         return page("stackauth/signup.html", form.status, form=form, next_url=next_url, closed=False)
     try:
-        answer = stack_post("/api/v1/auth/password/sign-up", {"email": email, "password": password})
+        # v2.7 refuses a sign-up without it; v2.8 then mails no verification link at all.
+        answer = stack_post("/api/v1/auth/password/sign-up", {
+            "email": email, "password": password, "verification_callback_url": stack_url("stackauth.verify_email")})
     except MultiFactorAuthenticationRequired as exc:
         return begin_mfa(exc, next_url=next_url, method="password")
     except StackAuthError as exc:
