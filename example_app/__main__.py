@@ -7,7 +7,9 @@ instead; then no emulator is started.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import re
 from typing import Any
 
 from flask import Flask
@@ -21,6 +23,23 @@ from flask_stackauth.testing import emulator_config
 from . import create_app, stack
 
 DEMO_ADMIN = "admin@example.com"
+
+
+class RedactCodes(logging.Filter):
+    """Hide one-time codes in the dev server's access log (``GET /auth/callback?code=... HTTP/1.1``).
+
+    Emailed links and OAuth redirects carry codes in their query; an access log is no place for them.
+    """
+
+    _CODE = re.compile(r"([?&](?:code|state)=)[^&\s\"]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._CODE.sub(r"\1[redacted]", a) if isinstance(a, str) else a
+                                for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = self._CODE.sub(r"\1[redacted]", record.msg)
+        return True
 
 
 def _allow_user_api_keys(emu: Any) -> None:
@@ -60,6 +79,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--emulator-port", type=int, default=8102)
     args = parser.parse_args()
+    logging.getLogger("werkzeug").addFilter(RedactCodes())
 
     app_url = f"http://{args.host}:{args.port}"
     if os.environ.get("STACK_PROJECT_ID"):

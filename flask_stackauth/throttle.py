@@ -2,7 +2,8 @@
 
 Counted per email and per client address in a moving window by the ``limits`` library, in memory (one
 process) or in Redis (``STACK_REDIS_URL``, shared by every worker). The client address is
-``request.remote_addr``: behind a proxy, Werkzeug's ``ProxyFix`` decides what it is. Emails are hashed before
+``request.remote_addr`` (an IPv6 address counts for its /64, an IPv4-mapped one as its IPv4 address): behind a
+proxy, Werkzeug's ``ProxyFix`` decides what it is. Emails are hashed before
 they become keys. When the store fails, sign-ins go on unthrottled (with a warning): an outage of Redis must not
 lock every user out.
 """
@@ -10,6 +11,7 @@ lock every user out.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import math
 import os
@@ -39,6 +41,23 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:32]
 
 
+def address_key(address: str) -> str:
+    """The client that ``address`` stands for: an IPv6 address's /64, an IPv4-mapped one's IPv4 address.
+
+    One IPv6 client holds a whole /64 (SLAAC, privacy addresses), so counting each address apart would let
+    it take a fresh allowance per guess; and one spelling per client, whatever form the server saw.
+    """
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 class SignInThrottle:
     """Counts failed sign-in attempts and refuses more than the configured rates."""
 
@@ -52,7 +71,8 @@ class SignInThrottle:
             self._rates.append(("addr", parse(settings.sign_in_throttle_per_address)))
 
     def _keys(self, kind: str, email: str | None, address: str | None) -> list[tuple[RateLimitItem, list[str]]]:
-        values = {"email": _digest(email.strip().lower()) if email else None, "addr": address or None}
+        values = {"email": _digest(email.strip().lower()) if email else None,
+                  "addr": address_key(address) if address else None}
         return [(rate, ["flask-stackauth", self._project, kind, scope, value])
                 for scope, rate in self._rates if (value := values[scope]) is not None]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -222,3 +223,14 @@ def test_notes_api_refuses_bad_bodies_with_json_errors(example: Flask, stackauth
     assert api.patch("/api/notes/nope", json={"done": "yes"}, headers=bearer).status_code == 400
     unknown = api.get("/api/nothing-here", headers=bearer)
     assert unknown.status_code == 404 and unknown.json["code"] == "NOT_FOUND"
+
+
+def test_the_dev_servers_access_log_shows_no_codes() -> None:
+    from example_app.__main__ import RedactCodes
+
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '"%s" %s %s',
+                               ("GET /auth/callback?code=s3cr3t-code&state=st4te HTTP/1.1", "302", "-"), None)
+    RedactCodes().filter(record)
+    line = record.getMessage()
+    assert "s3cr3t-code" not in line and "st4te" not in line
+    assert "/auth/callback?code=[redacted]&state=[redacted]" in line
