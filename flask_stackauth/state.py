@@ -146,6 +146,8 @@ class StackAuthState:
         self._project_failure: tuple[float, StackAuthError] | None = None
         #: Whether the "https without SESSION_COOKIE_SECURE" warning was logged (once per app).
         self.warned_insecure_cookie = False
+        #: Whether the server can list a user's sessions (v2.7 cannot); ``None`` until the account page asks once.
+        self.sessions_supported: bool | None = None
 
     def project(self) -> dict[str, Any]:
         """``GET /api/v1/projects/current`` (client access), cached for a minute."""

@@ -49,17 +49,16 @@ def always(ctx: NavContext) -> bool:
 
 def sessions_supported(ctx: NavContext) -> bool:
     """Whether the server can list sessions (v2.7 cannot); asked once per app, with this user's token."""
-    known = getattr(ctx.state, "_stackauth_sessions_supported", None)
-    if isinstance(known, bool):
-        return known
+    if ctx.state.sessions_supported is not None:
+        return ctx.state.sessions_supported
     try:
         ctx.user.sessions()
     except NotSupportedByServer:
-        ctx.state._stackauth_sessions_supported = False  # type: ignore[attr-defined]
+        ctx.state.sessions_supported = False
         return False
     except StackAuthError:
         return True  # another problem: show the section, which then says what went wrong
-    ctx.state._stackauth_sessions_supported = True  # type: ignore[attr-defined]
+    ctx.state.sessions_supported = True
     return True
 
 
