@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, Response
 
 from .context import get_emulator, json_response
-from .control_body import BadControl, answer_bad_controls, json_body
+from .control_body import BadControl, guard_controls, json_body
 
 if TYPE_CHECKING:
     from .core import Emulator
@@ -83,7 +83,7 @@ def configure_project(emu: Emulator, **flags: bool) -> dict[str, bool]:
         return {name: bool(getattr(emu.project, name)) for name in PROJECT_FLAGS}
 
 
-answer_bad_controls(bp)
+guard_controls(bp)
 
 
 @bp.route("/account-settings", methods=["POST"])

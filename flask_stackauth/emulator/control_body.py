@@ -1,7 +1,8 @@
 """The JSON bodies of the emulator's test controls (``/_emulator/...``), read one way everywhere.
 
-A control answers a bad body with 400 ``{"error": ...}``; :func:`answer_bad_controls` installs that answer on a
-blueprint, and routes raise :class:`BadControl` (or let :func:`json_body` raise it).
+A control answers a bad body with 400 ``{"error": ...}``, and refuses a browser's cross-site post (a web page open
+in the developer's browser must not reset or fault the emulator). :func:`guard_controls` installs both on a
+control blueprint; routes raise :class:`BadControl` (or let :func:`json_body` raise it).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from .context import json_response
+from .same_origin import refuse_cross_site
 
 
 class BadControl(Exception):
@@ -39,6 +41,7 @@ def _answer(err: BadControl) -> Response:
     return json_response({"error": str(err)}, status=400)
 
 
-def answer_bad_controls(bp: Blueprint) -> None:
-    """Answer :class:`BadControl` raised in ``bp``'s routes with a 400 ``{"error": ...}``."""
+def guard_controls(bp: Blueprint) -> None:
+    """On a control blueprint: refuse cross-site posts (403), answer :class:`BadControl` with a 400."""
+    bp.before_request(refuse_cross_site)
     bp.register_error_handler(BadControl, _answer)

@@ -7,16 +7,13 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from .context import get_emulator, json_response
-from .control_body import BadControl, answer_bad_controls, json_body
+from .control_body import BadControl, guard_controls, json_body
 from .mailbox import outbox
-from .same_origin import refuse_cross_site
 
 bp = Blueprint("emulator_controls", __name__, url_prefix="/_emulator")
-# A web page open in the developer's browser must not be able to reset or fault the emulator.
-bp.before_request(refuse_cross_site)
 
 
-answer_bad_controls(bp)
+guard_controls(bp)
 
 
 def _number(body: dict[str, Any], name: str) -> float:

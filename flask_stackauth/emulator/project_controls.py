@@ -8,21 +8,19 @@ the whole configuration, as ``GET`` does. The keys stay as they are: they are se
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 from flask import Blueprint, Response, request
 
 from .context import get_emulator, json_response
+from .control_body import BadControl, guard_controls, json_body
 from .state import ProjectConfig
 
 bp = Blueprint("emulator_project", __name__, url_prefix="/_emulator")
 
+guard_controls(bp)
+
 _FIXED = {"id", "publishable_client_key", "secret_server_key", "super_secret_admin_key"}
-
-
-def _bad(message: str) -> Response:
-    return json_response({"error": message}, status=400)
 
 
 def _accepts(annotation: str, value: Any) -> bool:
@@ -47,18 +45,13 @@ def project() -> Response:
     """Answer (after ``POST``: change, then answer) the project configuration."""
     emu = get_emulator()
     if request.method == "POST":
-        try:
-            body = json.loads(request.get_data(cache=True) or b"{}")
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            return _bad("body must be a JSON object")
+        body = json_body()
         fields = {f.name: str(f.type) for f in dataclasses.fields(ProjectConfig)}
         for name, value in body.items():
             if name not in fields or name in _FIXED:
-                return _bad(f"unknown or fixed project setting: {name}")
+                raise BadControl(f"unknown or fixed project setting: {name}")
             if not _accepts(fields[name], value):
-                return _bad(f"{name} must be of type {fields[name]}")
+                raise BadControl(f"{name} must be of type {fields[name]}")
         with emu.lock:
             for name, value in body.items():
                 setattr(emu.project, name, list(value) if isinstance(value, list) else value)

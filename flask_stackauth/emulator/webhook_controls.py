@@ -18,7 +18,7 @@ from flask import Blueprint, Response, current_app, request
 
 from . import events
 from .context import get_emulator, json_response
-from .control_body import BadControl, answer_bad_controls, json_body
+from .control_body import BadControl, guard_controls, json_body
 
 bp = Blueprint("emulator_webhooks", __name__, url_prefix="/_emulator/webhooks")
 
@@ -30,7 +30,7 @@ def _flush(_exc: BaseException | None) -> None:
         events.flush(emu)
 
 
-answer_bad_controls(bp)
+guard_controls(bp)
 
 
 def _optional_str(body: dict[str, Any], name: str) -> str | None:

@@ -160,6 +160,12 @@ def test_cross_site_posts_are_refused(server: EmulatorServer, emu: Emulator) -> 
         # The JSON controls too: a page could post text/plain JSON to them.
         reset = requests.post(f"{server.url}/_emulator/clock", data='{"advance": 60}', headers=headers)
         assert reset.status_code == 403, headers
+        # Every control blueprint, not only the first one.
+        for path, body in (("/_emulator/project", '{"sign_up_enabled": false}'),
+                           ("/_emulator/account-settings", '{"seat_limit": 1}'),
+                           ("/_emulator/webhooks/endpoints", '{"url": "http://127.0.0.1:9/hook"}')):
+            assert requests.post(f"{server.url}{path}", data=body, headers=headers).status_code == 403, (path, headers)
+    assert emu.project.sign_up_enabled and emu.webhooks.endpoints() == []
     assert emu.clock_offset == 0
     # The console's own no-referrer pages post with Origin "null" but Sec-Fetch-Site "same-origin".
     own = requests.post(f"{server.url}/_emulator/console/clock", data={"seconds": "60"}, allow_redirects=False,
